@@ -1,0 +1,190 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { z } from 'zod';
+
+/** One thing wrong with the input: where (a field name or JSON pointer) and what. */
+export interface FieldProblem {
+  field: string;
+  detail: string;
+}
+
+interface AppErrorOptions {
+  /** Extra members of the problem document (RFC 9457 §3.2). */
+  extensions?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/**
+ * The base of the small family of errors a service throws on purpose. Each carries an HTTP
+ * status and a stable `code` that clients may branch on; the one error middleware turns it into
+ * problem+json. Anything else that reaches the middleware is a bug and becomes an opaque 500.
+ */
+export abstract class AppError extends Error {
+  abstract readonly status: number;
+  abstract readonly title: string;
+  readonly code: string;
+  readonly extensions: Record<string, unknown>;
+
+  constructor(code: string, detail: string, options: AppErrorOptions = {}) {
+    super(detail, { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.extensions = options.extensions ?? {};
+  }
+}
+
+export class Invalid extends AppError {
+  readonly status = 400;
+  readonly title = 'Invalid request';
+  readonly errors: readonly FieldProblem[];
+
+  constructor(errors: readonly FieldProblem[], options: AppErrorOptions = {}) {
+    super('invalid', errors.map((e) => `${e.field}: ${e.detail}`).join('; '), options);
+    this.errors = errors;
+  }
+}
+
+/** Well-formed input that the domain cannot act on (a point outside a zone, say). */
+export class Unprocessable extends AppError {
+  readonly status = 422;
+  readonly title = 'Unprocessable request';
+  readonly errors: readonly FieldProblem[];
+
+  constructor(errors: readonly FieldProblem[], options: AppErrorOptions = {}) {
+    super('unprocessable', errors.map((e) => `${e.field}: ${e.detail}`).join('; '), options);
+    this.errors = errors;
+  }
+}
+
+export class NotFound extends AppError {
+  readonly status = 404;
+  readonly title = 'Not found';
+}
+
+export class Conflict extends AppError {
+  readonly status = 409;
+  readonly title = 'Conflict';
+}
+
+export class TooLarge extends AppError {
+  readonly status = 413;
+  readonly title = 'Content too large';
+}
+
+export class UnsupportedMediaType extends AppError {
+  readonly status = 415;
+  readonly title = 'Unsupported media type';
+}
+
+export class Unavailable extends AppError {
+  readonly status = 503;
+  readonly title = 'Service unavailable';
+}
+
+/** Parses `value` with `schema`, or throws Invalid naming each field that does not fit. */
+export function parseOrThrow<Schema extends z.ZodType>(
+  schema: Schema,
+  value: unknown,
+  where?: string,
+): z.output<Schema> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new Invalid(
+    result.error.issues.map((issue) => ({
+      field: [where, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)',
+      detail: issue.message,
+    })),
+  );
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+/** How body-parser reports its own failures (it sets `type` and `status` on the error). */
+interface BodyParserError {
+  type: string;
+  status: number;
+}
+
+function isBodyParserError(error: unknown): error is BodyParserError {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { type?: unknown }).type === 'string' &&
+    typeof (error as { status?: unknown }).status === 'number'
+  );
+}
+
+function fromBodyParser(error: BodyParserError): AppError | undefined {
+  switch (error.type) {
+    case 'entity.too.large':
+      return new TooLarge('body_too_large', 'the request body is larger than this service accepts');
+    case 'entity.parse.failed':
+      return new Invalid([{ field: '(body)', detail: 'the body is not valid JSON' }]);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new Invalid([{ field: '(body)', detail: 'unsupported body encoding or charset' }]);
+    case 'request.aborted':
+      return new Invalid([{ field: '(body)', detail: 'the client aborted the request body' }]);
+    default:
+      return error.status >= 400 && error.status < 500
+        ? new Invalid([{ field: '(body)', detail: 'the body could not be read' }])
+        : undefined;
+  }
+}
+
+function problemFor(error: AppError, instance: string): ProblemDocument {
+  const errors = error instanceof Invalid || error instanceof Unprocessable ? error.errors : [];
+  return {
+    type: `urn:quadrants:problem:${error.code}`,
+    title: error.title,
+    status: error.status,
+    detail: error.message,
+    instance,
+    code: error.code,
+    ...(errors.length > 0 ? { errors } : {}),
+    ...error.extensions,
+  };
+}
+
+export function sendProblem(res: Parameters<RequestHandler>[1], problem: ProblemDocument): void {
+  res.status(problem.status).type(PROBLEM_CONTENT_TYPE).json(problem);
+}
+
+/** The one place errors become HTTP. A 5xx keeps its message in the log, never in the body. */
+export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  const known =
+    error instanceof AppError
+      ? error
+      : isBodyParserError(error)
+        ? fromBodyParser(error)
+        : undefined;
+  if (known) {
+    if (known.status >= 500) req.log.error({ err: error }, 'request failed');
+    sendProblem(res, problemFor(known, req.originalUrl));
+    return;
+  }
+  req.log.error({ err: error }, 'unhandled error');
+  sendProblem(res, {
+    type: 'about:blank',
+    title: 'Internal Server Error',
+    status: 500,
+    detail: `see the logs for request ${String(req.id)}`,
+    instance: req.originalUrl,
+  });
+};
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new NotFound('route_not_found', `no route for ${req.method} ${req.path}`));
+};

@@ -1,0 +1,43 @@
+// The package ships typings for a module named "mgrs"; these describe what it really exports.
+declare module 'geographiclib-mgrs' {
+  interface UtmUpsPoint {
+    zone: number;
+    northp: boolean;
+    x: number;
+    y: number;
+  }
+  const GeographicLibMGRS: {
+    UTMUPS: {
+      STANDARD: number;
+      UPS: number;
+      forward(lat: number, lon: number, setzone?: number, mgrslimits?: boolean): UtmUpsPoint;
+      checkCoords(
+        utmp: boolean,
+        northp: boolean,
+        x: number,
+        y: number,
+        mgrslimits: boolean,
+        throwp: boolean,
+      ): boolean;
+      reverse(
+        zone: number,
+        northp: boolean,
+        x: number,
+        y: number,
+        mgrslimits?: boolean,
+      ): { lat: number; lon: number };
+    };
+    MGRS: {
+      forwardKnowLattitude(
+        zone: number,
+        northp: boolean,
+        x: number,
+        y: number,
+        lat: number,
+        prec: number,
+      ): string;
+      reverse(mgrs: string, centerp?: boolean): UtmUpsPoint & { prec: number };
+    };
+  };
+  export default GeographicLibMGRS;
+}
