@@ -11,6 +11,8 @@ export interface LoggerOptions {
   level: string;
   /** Pretty-print for a person; defaults to whether stdout is a terminal. */
   pretty?: boolean;
+  /** Where lines go; stdout unless a test wants to read them. */
+  destination?: NodeJS.WritableStream;
 }
 
 function prettyAvailable(): boolean {
@@ -25,9 +27,10 @@ function prettyAvailable(): boolean {
 /** JSON lines for machines; pino-pretty only on a terminal (and only where it is installed). */
 export function createLogger(options: LoggerOptions): Logger {
   const pretty = (options.pretty ?? process.stdout.isTTY === true) && prettyAvailable();
+  const settings = { name: options.service, level: options.level };
+  if (options.destination) return pino(settings, options.destination);
   return pino({
-    name: options.service,
-    level: options.level,
+    ...settings,
     ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
   });
 }

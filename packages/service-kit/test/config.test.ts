@@ -1,0 +1,36 @@
+import { describe, expect, test } from 'vitest';
+import { z } from 'zod';
+import { baseConfigShape, ConfigError, intVar, loadConfig } from '../src/index.ts';
+
+const shape = { ...baseConfigShape, PORT: intVar({ min: 0, max: 65_535 }).default(8080) };
+
+describe('loadConfig', () => {
+  test('with nothing set, every variable takes its default', () => {
+    expect(loadConfig(shape, {})).toEqual({
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      SHUTDOWN_TIMEOUT_MS: 10_000,
+      BODY_LIMIT: '100kb',
+      PORT: 8080,
+    });
+  });
+
+  test('an empty variable counts as unset', () => {
+    expect(loadConfig(shape, { PORT: '' }).PORT).toBe(8080);
+  });
+
+  test('a malformed value stops start-up naming the variable and the value', () => {
+    const load = () => loadConfig(shape, { PORT: '80a', LOG_LEVEL: 'loud' });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/PORT: expected an integer \(got "80a"\)/);
+    expect(load).toThrow(/LOG_LEVEL: .*\(got "loud"\)/);
+  });
+
+  test('an out-of-range value is refused', () => {
+    expect(() => loadConfig(shape, { PORT: '70000' })).toThrow(/PORT: .*65535/);
+  });
+
+  test('a required variable that is missing is named', () => {
+    expect(() => loadConfig({ DATABASE_URL: z.url() }, {})).toThrow(/DATABASE_URL/);
+  });
+});
