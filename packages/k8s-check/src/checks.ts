@@ -1,0 +1,64 @@
+import {
+  checkContract,
+  overlayServices,
+  quadrantContract,
+  type ServiceContract,
+  servicesToCheck,
+} from './contract.ts';
+import { type K8sObject, refOf, runsPods, type Violation } from './manifest.ts';
+import { checkNamespaces, checkPodSecurity, checkProjectRules } from './pod-security.ts';
+import { checkSchema } from './schema.ts';
+
+/** One check applied to one subject (an object, or a workload the contract expects). */
+export interface Outcome {
+  readonly check: string;
+  readonly subject: string;
+  readonly violations: readonly Violation[];
+}
+
+/**
+ * Every check on one rendered overlay. Each check lists what it looks at, so an object that
+ * passes shows up as passing, not as absent.
+ */
+export function checkOverlay(overlay: string, objects: readonly K8sObject[]): Outcome[] {
+  const workloads = objects.filter(runsPods);
+  const expected = overlayServices[overlay];
+  const contract: Readonly<Record<string, ServiceContract>> = quadrantContract;
+  const contractSubjects = servicesToCheck(objects, expected ?? []).flatMap((name) =>
+    (contract[name]?.workloads ?? []).map((w) => `${w.kind}/${w.name}`),
+  );
+  const runs: [check: string, subjects: string[], violations: Violation[]][] = [
+    ['schema', objects.map(refOf), checkSchema(objects)],
+    ['pod-security', workloads.map(refOf), checkPodSecurity(objects)],
+    ['project', workloads.map(refOf), checkProjectRules(objects)],
+    [
+      'namespace',
+      objects.filter((o) => o.kind === 'Namespace' || runsPods(o)).map(refOf),
+      checkNamespaces(objects),
+    ],
+    ['contract', contractSubjects, checkContract(objects, expected ?? [])],
+  ];
+  if (expected === undefined) {
+    runs.push([
+      'contract',
+      [],
+      [
+        {
+          check: 'contract',
+          object: `overlay/${overlay}`,
+          path: '',
+          message: 'lists no services: add it to overlayServices in contract.ts',
+        },
+      ],
+    ]);
+  }
+  return runs.flatMap(([check, subjects, violations]) => {
+    // A violation about something not in the subject list (an unexpected workload) still counts.
+    const all = [...new Set([...subjects, ...violations.map((v) => v.object)])];
+    return all.map((subject) => ({
+      check,
+      subject,
+      violations: violations.filter((v) => v.object === subject),
+    }));
+  });
+}

@@ -1,0 +1,277 @@
+import type { IContainer, IPodSpec } from 'kubernetes-models/v1';
+import {
+  isRecord,
+  type K8sObject,
+  longRunningKinds,
+  type PodTemplate,
+  podTemplateOf,
+  refOf,
+  runsPods,
+  type Violation,
+  valueAt,
+} from './manifest.ts';
+
+// Pod Security Standards, "restricted" profile, as the API server enforces it for version
+// `latest`: https://kubernetes.io/docs/concepts/security/pod-security-standards/
+
+/** The only volume types "restricted" allows: none of them reaches into the node. */
+const allowedVolumeTypes = [
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+];
+
+/** Sysctls that are namespaced and cannot affect other pods on the node. */
+const safeSysctls = new Set([
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.ip_local_reserved_ports',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes',
+  'net.ipv4.tcp_keepalive_time',
+  'net.ipv4.tcp_rmem',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.tcp_wmem',
+]);
+
+const confinedProfiles = new Set(['RuntimeDefault', 'Localhost']);
+const allowedSeLinuxTypes = new Set([
+  'container_t',
+  'container_init_t',
+  'container_kvm_t',
+  'container_engine_t',
+]);
+
+interface ContainerAt {
+  readonly container: IContainer;
+  readonly path: string;
+}
+
+/** Every container of the pod, init and ephemeral ones included, with its path. */
+function allContainers(template: PodTemplate): ContainerAt[] {
+  const { spec, path } = template;
+  const lists = {
+    containers: spec.containers,
+    initContainers: spec.initContainers,
+    ephemeralContainers: spec.ephemeralContainers,
+  };
+  return Object.entries(lists).flatMap(([field, list]) =>
+    (Array.isArray(list) ? list : []).map((container: IContainer, index: number) => ({
+      container,
+      path: `${path}.${field}[${index}]`,
+    })),
+  );
+}
+
+/** Pod Security Standard "restricted" on every object that runs pods. */
+export function checkPodSecurity(objects: readonly K8sObject[]): Violation[] {
+  return objects.flatMap((object) => {
+    const template = podTemplateOf(object);
+    if (template === undefined) return [];
+    const found: [path: string, message: string][] = [
+      ...podLevel(template),
+      ...allContainers(template).flatMap((at) => containerLevel(template.spec, at)),
+    ];
+    return found.map(([path, message]) => ({
+      check: 'pod-security',
+      object: refOf(object),
+      path,
+      message,
+    }));
+  });
+}
+
+function podLevel({ spec, path }: PodTemplate): [string, string][] {
+  const found: [string, string][] = [];
+  for (const field of ['hostNetwork', 'hostPID', 'hostIPC'] as const) {
+    if (spec[field] === true) found.push([`${path}.${field}`, 'must not share the host namespace']);
+  }
+  const context = spec.securityContext ?? {};
+  if (context.runAsNonRoot === false) {
+    found.push([`${path}.securityContext.runAsNonRoot`, 'must not be false']);
+  }
+  if (context.runAsUser === 0) {
+    found.push([`${path}.securityContext.runAsUser`, 'must not be 0 (root)']);
+  }
+  const seccomp = context.seccompProfile?.type;
+  if (seccomp !== undefined && !confinedProfiles.has(seccomp)) {
+    found.push([
+      `${path}.securityContext.seccompProfile.type`,
+      'must be RuntimeDefault or Localhost',
+    ]);
+  }
+  const appArmor = context.appArmorProfile?.type;
+  if (appArmor !== undefined && !confinedProfiles.has(appArmor)) {
+    found.push([
+      `${path}.securityContext.appArmorProfile.type`,
+      'must be RuntimeDefault or Localhost',
+    ]);
+  }
+  found.push(...seLinux(context.seLinuxOptions, `${path}.securityContext.seLinuxOptions`));
+  if (context.windowsOptions?.hostProcess === true) {
+    found.push([`${path}.securityContext.windowsOptions.hostProcess`, 'must not be true']);
+  }
+  (context.sysctls ?? []).forEach((sysctl, index) => {
+    if (!safeSysctls.has(sysctl.name)) {
+      found.push([
+        `${path}.securityContext.sysctls[${index}].name`,
+        `${sysctl.name} is not a safe sysctl`,
+      ]);
+    }
+  });
+  (spec.volumes ?? []).forEach((volume, index) => {
+    const types = Object.keys(volume).filter((key) => key !== 'name');
+    for (const type of types.filter((t) => !allowedVolumeTypes.includes(t))) {
+      found.push([`${path}.volumes[${index}].${type}`, `volume type ${type} is not allowed`]);
+    }
+  });
+  return found;
+}
+
+function containerLevel(pod: IPodSpec, { container, path }: ContainerAt): [string, string][] {
+  const found: [string, string][] = [];
+  const podContext = pod.securityContext ?? {};
+  const context = container.securityContext ?? {};
+  const at = (field: string) => `${path}.securityContext.${field}`;
+
+  if (context.privileged === true) found.push([at('privileged'), 'must not be privileged']);
+  if (context.allowPrivilegeEscalation !== false) {
+    found.push([at('allowPrivilegeEscalation'), 'must be false']);
+  }
+  // Either level may say runAsNonRoot: true, but a container must never say false.
+  if (context.runAsNonRoot === false) {
+    found.push([at('runAsNonRoot'), 'must not be false']);
+  } else if (context.runAsNonRoot !== true && podContext.runAsNonRoot !== true) {
+    found.push([at('runAsNonRoot'), 'must be true here or in the pod securityContext']);
+  }
+  if (context.runAsUser === 0) found.push([at('runAsUser'), 'must not be 0 (root)']);
+
+  const seccomp = context.seccompProfile?.type;
+  if (seccomp !== undefined && !confinedProfiles.has(seccomp)) {
+    found.push([at('seccompProfile.type'), 'must be RuntimeDefault or Localhost']);
+  } else if (seccomp === undefined && podContext.seccompProfile?.type === undefined) {
+    found.push([at('seccompProfile.type'), 'must be set here or in the pod securityContext']);
+  }
+  const appArmor = context.appArmorProfile?.type;
+  if (appArmor !== undefined && !confinedProfiles.has(appArmor)) {
+    found.push([at('appArmorProfile.type'), 'must be RuntimeDefault or Localhost']);
+  }
+  found.push(...seLinux(context.seLinuxOptions, at('seLinuxOptions')));
+  if (context.procMount !== undefined && context.procMount !== 'Default') {
+    found.push([at('procMount'), 'must be Default']);
+  }
+  if (context.windowsOptions?.hostProcess === true) {
+    found.push([at('windowsOptions.hostProcess'), 'must not be true']);
+  }
+
+  const capabilities = context.capabilities ?? {};
+  if (!(capabilities.drop ?? []).includes('ALL')) {
+    found.push([at('capabilities.drop'), 'must include ALL']);
+  }
+  (capabilities.add ?? []).forEach((capability, index) => {
+    if (capability !== 'NET_BIND_SERVICE') {
+      found.push([at(`capabilities.add[${index}]`), `${capability} may not be added`]);
+    }
+  });
+
+  (container.ports ?? []).forEach((port, index) => {
+    if (port.hostPort !== undefined && port.hostPort !== 0) {
+      found.push([`${path}.ports[${index}].hostPort`, 'must not bind a host port']);
+    }
+  });
+  return found;
+}
+
+function seLinux(
+  options: { type?: string; user?: string; role?: string } | undefined,
+  path: string,
+) {
+  const found: [string, string][] = [];
+  if (options?.type && !allowedSeLinuxTypes.has(options.type)) {
+    found.push([`${path}.type`, `${options.type} is not an allowed SELinux type`]);
+  }
+  if (options?.user) found.push([`${path}.user`, 'must not be set']);
+  if (options?.role) found.push([`${path}.role`, 'must not be set']);
+  return found;
+}
+
+/**
+ * This project's rules on top of "restricted" (DESIGN.md): a read-only root filesystem, CPU and
+ * memory requests with a memory limit, and, for pods meant to keep running, all three probes.
+ */
+export function checkProjectRules(objects: readonly K8sObject[]): Violation[] {
+  return objects.flatMap((object) => {
+    const template = podTemplateOf(object);
+    if (template === undefined) return [];
+    const longRunning = longRunningKinds.has(object.kind);
+    const found: [string, string][] = [];
+    allContainers(template).forEach(({ container, path }) => {
+      if (path.includes('.ephemeralContainers[')) return;
+      if (container.securityContext?.readOnlyRootFilesystem !== true) {
+        found.push([`${path}.securityContext.readOnlyRootFilesystem`, 'must be true']);
+      }
+      const resources = container.resources ?? {};
+      for (const [field, value] of [
+        ['requests.cpu', resources.requests?.cpu],
+        ['requests.memory', resources.requests?.memory],
+        ['limits.memory', resources.limits?.memory],
+      ] as const) {
+        if (value === undefined) found.push([`${path}.resources.${field}`, 'must be set']);
+      }
+      // Init containers run to completion, so probes do not apply to them.
+      if (longRunning && path.includes('.containers[')) {
+        for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) {
+          if (container[probe] === undefined) found.push([`${path}.${probe}`, 'must be set']);
+        }
+      }
+    });
+    return found.map(([path, message]) => ({
+      check: 'project',
+      object: refOf(object),
+      path,
+      message,
+    }));
+  });
+}
+
+/**
+ * Every namespace the overlay creates enforces "restricted", and every pod-running object lives
+ * in one of them, so the API server would refuse what these checks refuse.
+ */
+export function checkNamespaces(objects: readonly K8sObject[]): Violation[] {
+  const found: Violation[] = [];
+  const restricted = new Set<string>();
+  for (const object of objects.filter((o) => o.kind === 'Namespace')) {
+    const labels = valueAt(object, 'metadata.labels');
+    if (isRecord(labels) && labels['pod-security.kubernetes.io/enforce'] === 'restricted') {
+      restricted.add(object.metadata.name);
+    } else {
+      found.push({
+        check: 'namespace',
+        object: refOf(object),
+        path: 'metadata.labels.pod-security.kubernetes.io/enforce',
+        message: 'must be restricted',
+      });
+    }
+  }
+  for (const object of objects.filter(runsPods)) {
+    const namespace = object.metadata.namespace;
+    if (namespace === undefined || !restricted.has(namespace)) {
+      found.push({
+        check: 'namespace',
+        object: refOf(object),
+        path: 'metadata.namespace',
+        message: `must be a namespace this overlay creates with enforce=restricted (is ${namespace ?? 'unset'})`,
+      });
+    }
+  }
+  return found;
+}

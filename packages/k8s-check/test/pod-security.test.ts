@@ -1,0 +1,55 @@
+import { describe, expect, test } from 'vitest';
+import type { Violation } from '../src/manifest.ts';
+import { checkNamespaces, checkPodSecurity, checkProjectRules } from '../src/pod-security.ts';
+import { renderFixture } from './helpers.ts';
+
+const pod = 'spec.template.spec';
+const container = `${pod}.containers[0]`;
+const pathsOf = (violations: Violation[]) => violations.map((v) => v.path).sort();
+
+describe('Pod Security "restricted"', () => {
+  test('a pod that may run as root fails on runAsNonRoot and runAsUser', async () => {
+    const violations = checkPodSecurity(await renderFixture('run-as-root'));
+    expect(violations.every((v) => v.object === 'Deployment/geo')).toBe(true);
+    expect(pathsOf(violations)).toEqual([
+      `${container}.securityContext.runAsNonRoot`,
+      `${pod}.securityContext.runAsUser`,
+    ]);
+  });
+
+  test('a privileged pod fails on each of its privileges', async () => {
+    const violations = checkPodSecurity(await renderFixture('privileged'));
+    expect(pathsOf(violations)).toEqual([
+      `${container}.securityContext.capabilities.add[0]`,
+      `${container}.securityContext.privileged`,
+      `${pod}.hostNetwork`,
+      `${pod}.volumes[0].hostPath`,
+    ]);
+  });
+});
+
+describe('project rules', () => {
+  test('a writable root, no memory limit and no probes each fail', async () => {
+    const violations = checkProjectRules(await renderFixture('unhardened'));
+    expect(pathsOf(violations)).toEqual([
+      `${container}.livenessProbe`,
+      `${container}.readinessProbe`,
+      `${container}.resources.limits.memory`,
+      `${container}.securityContext.readOnlyRootFilesystem`,
+      `${container}.startupProbe`,
+    ]);
+  });
+
+  test('the restricted fixtures do not trip the project rules, so each check fails alone', async () => {
+    expect(checkProjectRules(await renderFixture('run-as-root'))).toEqual([]);
+    expect(checkPodSecurity(await renderFixture('unhardened'))).toEqual([]);
+  });
+});
+
+describe('namespace', () => {
+  test('a namespace enforcing only baseline fails, and so do the pods placed in it', async () => {
+    const violations = checkNamespaces(await renderFixture('namespace-baseline'));
+    expect(violations.map((v) => v.object)).toEqual(['Namespace/quadrants', 'Deployment/geo']);
+    expect(violations[0]?.path).toBe('metadata.labels.pod-security.kubernetes.io/enforce');
+  });
+});
