@@ -1,0 +1,98 @@
+// `pnpm test:all`: every tier, one after another, then one line with the totals.
+//   lint · typecheck · unit + component · k8s check · e2e on local · e2e on compose
+// A tier that cannot run (no Docker engine for compose) is skipped with the reason, except
+// under CI=true, where it fails: CI must never pass by skipping what it was meant to prove.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const results = `${root}.test-results/`;
+const inCi = process.env.CI === 'true';
+
+interface Tally {
+  tier: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  note?: string;
+}
+
+const tallies: Tally[] = [];
+
+function run(command: string, args: string[], options: { cwd?: string; env?: object } = {}) {
+  console.log(`\n▶ ${command} ${args.join(' ')}${options.cwd ? `   (in ${options.cwd})` : ''}`);
+  const result = spawnSync(command, args, {
+    cwd: options.cwd ? `${root}${options.cwd}` : root,
+    env: { ...process.env, ...options.env },
+    stdio: 'inherit',
+  });
+  return result.status === 0;
+}
+
+/** A tier that is one pass/fail check (lint, typecheck, the k8s check command). */
+function check(tier: string, command: string, args: string[]) {
+  const ok = run(command, args);
+  tallies.push({ tier, passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0 });
+}
+
+interface VitestReport {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
+  success: boolean;
+}
+
+/** Runs vitest in `dir` and counts its tests; a run that fails without a report counts 1 failed. */
+function vitest(tier: string, dir: string, env: Record<string, string> = {}) {
+  const report = `${results}${tier.replaceAll(/\W+/g, '-')}-${dir.replaceAll('/', '-')}.json`;
+  rmSync(report, { force: true });
+  const ok = run(
+    'pnpm',
+    ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`],
+    { cwd: dir, env },
+  );
+  if (!existsSync(report)) {
+    tallies.push({ tier, passed: 0, failed: 1, skipped: 0, note: `${dir}: no report` });
+    return;
+  }
+  const counts = JSON.parse(readFileSync(report, 'utf8')) as VitestReport;
+  const failed = counts.numFailedTests + (ok || counts.numFailedTests > 0 ? 0 : 1);
+  tallies.push({
+    tier,
+    passed: counts.numPassedTests,
+    failed,
+    skipped: counts.numPendingTests + counts.numTodoTests,
+    note: dir,
+  });
+}
+
+function dockerAvailable() {
+  return spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
+}
+
+mkdirSync(results, { recursive: true });
+
+check('lint', 'pnpm', ['lint']);
+check('typecheck', 'pnpm', ['-r', 'typecheck']);
+for (const dir of ['packages/service-kit', 'services/geo']) vitest('unit + component', dir);
+vitest('k8s check', 'packages/k8s-check');
+check('k8s check', 'pnpm', ['k8s:check']);
+vitest('e2e local', 'e2e', { E2E_TARGET: 'local' });
+if (dockerAvailable()) {
+  vitest('e2e compose', 'e2e', { E2E_TARGET: 'compose' });
+} else if (inCi) {
+  tallies.push({ tier: 'e2e compose', passed: 0, failed: 1, skipped: 0, note: 'no Docker engine' });
+} else {
+  tallies.push({ tier: 'e2e compose', passed: 0, failed: 0, skipped: 1, note: 'no Docker engine' });
+}
+
+const sum = (key: 'passed' | 'failed' | 'skipped') => tallies.reduce((n, t) => n + t[key], 0);
+console.log('\n tier              passed  failed  skipped');
+for (const t of tallies) {
+  const counts = [t.passed, t.failed, t.skipped].map((n) => String(n).padStart(7)).join(' ');
+  console.log(` ${t.tier.padEnd(16)} ${counts}   ${t.note ?? ''}`);
+}
+console.log(`\n${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped`);
+process.exit(sum('failed') === 0 ? 0 : 1);
