@@ -2,7 +2,7 @@ import express, { type Express, type RequestHandler, type Router } from 'express
 import helmet from 'helmet';
 import { notFoundHandler, problemHandler, UnsupportedMediaType } from './errors.ts';
 import type { Health } from './health.ts';
-import { type Logger, requestLogger } from './logging.ts';
+import { type Logger, useRequestLogging } from './logging.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface ServiceAppOptions {
@@ -13,17 +13,27 @@ export interface ServiceAppOptions {
   bodyLimit: string;
   /** The service's own routes, mounted after the kit's and before the error handlers. */
   routes: Router;
+  /**
+   * Media types the routes read as streams themselves (e.g. `application/x-ndjson`); they pass
+   * unparsed and without the JSON size limit. Any other non-JSON body answers 415.
+   */
+  streamTypes?: readonly string[];
 }
 
-const hasBody: RequestHandler = (req, _res, next) => {
-  const declared =
-    req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';
-  if ((declared || req.headers['transfer-encoding'] !== undefined) && !req.is('json')) {
-    next(new UnsupportedMediaType('unsupported_media_type', 'send the body as application/json'));
-    return;
-  }
-  next();
-};
+function onlyJsonBodies(streamTypes: readonly string[]): RequestHandler {
+  const accepted = ['json', ...streamTypes];
+  const named = ['application/json', ...streamTypes].join(' or ');
+  return (req, _res, next) => {
+    const length = req.headers['content-length'];
+    const hasBody =
+      (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+    if (hasBody && !req.is(accepted)) {
+      next(new UnsupportedMediaType('unsupported_media_type', `send the body as ${named}`));
+      return;
+    }
+    next();
+  };
+}
 
 /**
  * The express app every service shares: security headers, request logs with ids, metrics,
@@ -37,7 +47,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.set('etag', false);
 
   app.use(helmet());
-  app.use(requestLogger(log));
+  useRequestLogging(app, log);
   app.use(metrics.middleware);
   app.use((_req, res, next) => {
     // While draining, ask keep-alive clients to reconnect (elsewhere) after this response.
@@ -48,7 +58,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use(hasBody);
+  app.use(onlyJsonBodies(options.streamTypes ?? []));
   app.use(express.json({ limit: options.bodyLimit, strict: false }));
   app.use(options.routes);
   app.use(notFoundHandler);

@@ -22,5 +22,5 @@ export {
   type Lifecycle,
   type LifecycleOptions,
 } from './lifecycle.ts';
-export { createLogger, type Logger, type LoggerOptions, requestLogger } from './logging.ts';
+export { createLogger, type Logger, type LoggerOptions, useRequestLogging } from './logging.ts';
 export { createMetrics, type Metrics } from './metrics.ts';

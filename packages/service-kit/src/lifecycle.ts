@@ -20,11 +20,18 @@ export interface LifecycleOptions {
   exit?: (code: number) => void;
 }
 
+export interface ListenOptions {
+  port: number;
+  host: string;
+  /** Longest a request may take to arrive in full (Node's default: 300 s); 0 for no limit. */
+  requestTimeoutMs?: number;
+}
+
 export interface Lifecycle {
   /** Registers a resource; on shutdown resources close in the reverse order of registration. */
   onClose(name: string, close: Closer): void;
   /** Starts serving `app` and registers the server as the next resource to close. */
-  listen(app: Express, options: { port: number; host: string }): Promise<Server>;
+  listen(app: Express, options: ListenOptions): Promise<Server>;
   /** Flips readiness, drains in-flight requests, closes resources, exits. Runs once. */
   shutdown(reason: string): Promise<void>;
   /** Calls shutdown on SIGTERM and SIGINT. */
@@ -50,8 +57,9 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
       closers.push({ name, close });
     },
 
-    async listen(app, { port, host }) {
+    async listen(app, { port, host, requestTimeoutMs }) {
       const server = app.listen(port, host);
+      if (requestTimeoutMs !== undefined) server.requestTimeout = requestTimeoutMs;
       await once(server, 'listening');
       const address = server.address() as AddressInfo;
       log.info({ host: address.address, port: address.port }, 'listening');

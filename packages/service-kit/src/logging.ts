@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { type Logger, pino } from 'pino';
-import { pinoHttp } from 'pino-http';
+import type { Express as ExpressApp, Request, RequestHandler } from 'express';
+import { type DestinationStream, type Logger, pino } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -11,8 +10,8 @@ export interface LoggerOptions {
   level: string;
   /** Pretty-print for a person; defaults to whether stdout is a terminal. */
   pretty?: boolean;
-  /** Where lines go; stdout unless a test wants to read them. */
-  destination?: NodeJS.WritableStream;
+  /** Where lines go; stdout unless a test or a benchmark wants them elsewhere. */
+  destination?: DestinationStream;
 }
 
 function prettyAvailable(): boolean {
@@ -38,29 +37,77 @@ export function createLogger(options: LoggerOptions): Logger {
 // A caller's id is kept only when it looks like one: it ends up in every log line.
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** Logs each request once and gives every line logged through `req.log` the request id. */
-export function requestLogger(log: Logger) {
-  return pinoHttp({
-    logger: log,
-    genReqId(req: IncomingMessage, res: ServerResponse) {
-      const offered = req.headers['x-request-id'];
-      const id = typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
+// Probes and scrapes arrive every few seconds; their lines would drown the rest.
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** This request's id: the caller's X-Request-Id when it looks like one, else a UUID. */
+      id: string;
+      /** A logger whose every line carries this request's id. */
+      log: Logger;
+    }
+  }
+}
+
+const childLogger = Symbol('request logger');
+
+interface WithChildLogger {
+  [childLogger]?: Logger;
+}
+
+/**
+ * Gives each request of `app` an id (the caller's X-Request-Id when it looks like one, echoed
+ * back), a `req.log` whose lines carry it, and one line when it is answered: at debug for
+ * success, warn for 4xx and aborted requests, error for 5xx. Successes stay at debug because
+ * bench/geo measured a line per request as the largest cost of the kit; the metrics count
+ * every request, and LOG_LEVEL=debug shows each one. `req.log` is a getter on the app's
+ * request prototype, made on first use, so requests that never log pay nothing for it.
+ */
+export function useRequestLogging(app: ExpressApp, log: Logger): void {
+  Object.defineProperty(app.request, 'log', {
+    get(this: Request & WithChildLogger) {
+      this[childLogger] ??= log.child({ reqId: this.id });
+      return this[childLogger];
     },
-    // A line per request says what was asked and answered, not every header.
-    serializers: {
-      req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-    customLogLevel(_req, res, error) {
-      if (error || res.statusCode >= 500) return 'error';
-      if (res.statusCode >= 400) return 'warn';
-      return 'info';
-    },
-    // Probes and scrapes arrive every few seconds; their lines would drown the rest.
-    autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
-    // Lines logged through req.log carry only the request id, not the whole request.
-    quietReqLogger: true,
+    configurable: true,
   });
+  app.use(requestLogger(log));
+}
+
+function requestLogger(log: Logger): RequestHandler {
+  return (req, res, next) => {
+    const offered = req.headers['x-request-id'];
+    const id = typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
+    req.id = id;
+    res.setHeader('X-Request-Id', id);
+    if (QUIET_PATHS.has(req.path)) {
+      next();
+      return;
+    }
+
+    const started = performance.now();
+    const done = (finished: boolean) => {
+      res.off('finish', onFinish);
+      res.off('close', onClose);
+      const status = res.statusCode;
+      const level = status >= 500 ? 'error' : status >= 400 || !finished ? 'warn' : 'debug';
+      if (!log.isLevelEnabled(level)) return;
+      log[level](
+        {
+          reqId: id,
+          req: { method: req.method, url: req.originalUrl },
+          res: { statusCode: status },
+          responseTime: Math.round((performance.now() - started) * 1000) / 1000,
+        },
+        finished ? 'request completed' : 'request aborted',
+      );
+    };
+    const onFinish = () => done(true);
+    const onClose = () => done(false);
+    res.once('finish', onFinish);
+    res.once('close', onClose);
+    next();
+  };
 }

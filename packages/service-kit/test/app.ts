@@ -18,7 +18,10 @@ export interface TestApp {
 }
 
 /** The kit's app around `routes`, listening on a free port, with its log captured. */
-export async function startKitApp(routes: Router = express.Router()): Promise<TestApp> {
+export async function startKitApp(
+  routes: Router = express.Router(),
+  level = 'debug',
+): Promise<TestApp> {
   const output = new PassThrough();
   let text = '';
   output.on('data', (chunk: Buffer) => {
@@ -26,7 +29,7 @@ export async function startKitApp(routes: Router = express.Router()): Promise<Te
   });
   const health = createHealth({ checkTimeoutMs: 200 });
   const app = createServiceApp({
-    log: createLogger({ service: 'test', level: 'info', destination: output }),
+    log: createLogger({ service: 'test', level, destination: output }),
     metrics: createMetrics({ service: 'test' }),
     health,
     bodyLimit: '1kb',

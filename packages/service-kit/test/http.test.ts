@@ -107,6 +107,20 @@ describe('request ids and logs', () => {
     expect(lines.map((line) => line.msg)).toEqual(['inside the handler', 'request completed']);
   });
 
+  test('at level info, successes are not logged but failures are', async () => {
+    const quiet = await startKitApp(express.Router(), 'info');
+    try {
+      await fetch(`${quiet.baseUrl}/healthz`);
+      const ok = await fetch(`${quiet.baseUrl}/nowhere`, { headers: { 'x-request-id': 'lost-1' } });
+      expect(ok.status).toBe(404);
+      expect(quiet.logLines().map((line) => [line.reqId, line.msg, line.level])).toEqual([
+        ['lost-1', 'request completed', 40],
+      ]);
+    } finally {
+      await quiet.close();
+    }
+  });
+
   test('an id that does not look like one is replaced', async () => {
     const response = await fetch(`${app.baseUrl}/logs`, {
       headers: { 'x-request-id': 'bad id with spaces' },
