@@ -1,0 +1,86 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface ServerProcess {
+  name: string;
+  baseUrl: string;
+  /** The process's peak resident set (VmHWM) so far, in bytes; null where /proc is missing. */
+  peakRssBytes(): number | null;
+  /** SIGTERM, then SIGKILL if it has not gone within a second. */
+  stop(): Promise<void>;
+}
+
+const START_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 1_000;
+
+const running = new Set<ChildProcess>();
+// Whatever happens to the parent (an error, a forgotten stop), no server outlives it.
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+function peakRss(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+    return kib === undefined ? null : Number(kib) * 1024;
+  } catch {
+    return null;
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+  running.delete(child);
+}
+
+/**
+ * Runs a server entry point as its own Node process, so the load generator in this process
+ * never shares an event loop with it. The entry listens on 127.0.0.1 port 0 and calls
+ * `announce(server)`; this resolves once it has.
+ */
+export async function spawnServer(
+  name: string,
+  entry: URL,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ServerProcess> {
+  const child = fork(fileURLToPath(entry), {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  running.add(child);
+  const pid = child.pid;
+  try {
+    if (pid === undefined) throw new Error(`${name}: could not start`);
+    const [message] = await Promise.race([
+      once(child, 'message'),
+      once(child, 'exit').then(([code]) => {
+        throw new Error(`${name}: exited (${code}) before it listened`);
+      }),
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`${name}: not listening after ${START_TIMEOUT_MS} ms`)),
+          START_TIMEOUT_MS,
+        ).unref(),
+      ),
+    ]);
+    const { port } = message as { port: number };
+    return {
+      name,
+      baseUrl: `http://127.0.0.1:${port}`,
+      peakRssBytes: () => peakRss(pid),
+      stop: () => stopChild(child),
+    };
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+}
