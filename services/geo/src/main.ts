@@ -30,5 +30,18 @@ const lifecycle = createLifecycle({
 });
 lifecycle.handleSignals();
 
-const app = createApp({ log, metrics, health, bodyLimit: config.BODY_LIMIT });
-await lifecycle.listen(app, { port: config.PORT, host: config.HOST });
+const app = createApp({
+  log,
+  metrics,
+  health,
+  bodyLimit: config.BODY_LIMIT,
+  limits: {
+    batchMaxPoints: config.GEO_BATCH_MAX_POINTS,
+    streamMaxLineBytes: config.GEO_STREAM_MAX_LINE_BYTES,
+  },
+});
+await lifecycle.listen(app, {
+  port: config.PORT,
+  host: config.HOST,
+  requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+});

@@ -2,6 +2,8 @@ import { createHealth, createLogger, createMetrics } from '@quadrants/service-ki
 import { listenOnFreePort, type RunningApp } from '@quadrants/service-kit/testing';
 import { createApp } from '../src/app.ts';
 
+export const testLimits = { batchMaxPoints: 100, streamMaxLineBytes: 512 };
+
 /** geo's real app on a free port; logs are silent unless LOG_LEVEL asks for them. */
 export function startGeo(): Promise<RunningApp> {
   const log = createLogger({ service: 'geo', level: process.env.LOG_LEVEL ?? 'silent' });
@@ -9,7 +11,8 @@ export function startGeo(): Promise<RunningApp> {
     log,
     health: createHealth(),
     metrics: createMetrics({ service: 'geo' }),
-    bodyLimit: '16kb',
+    bodyLimit: '64kb',
+    limits: testLimits,
   });
   return listenOnFreePort(app);
 }

@@ -10,6 +10,8 @@ declare module 'geographiclib-mgrs' {
     UTMUPS: {
       STANDARD: number;
       UPS: number;
+      falseeasting_: number[];
+      falsenorthing_: number[];
       forward(lat: number, lon: number, setzone?: number, mgrslimits?: boolean): UtmUpsPoint;
       checkCoords(
         utmp: boolean,
@@ -40,4 +42,13 @@ declare module 'geographiclib-mgrs' {
     };
   };
   export default GeographicLibMGRS;
+}
+
+declare module 'geographiclib-mgrs/src/polar-stereographic.mjs' {
+  const PolarStereographic: {
+    UPS(): {
+      forward(northp: boolean, lat: number, lon: number): { x: number; y: number };
+    };
+  };
+  export default PolarStereographic;
 }

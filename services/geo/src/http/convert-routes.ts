@@ -1,23 +1,153 @@
-import { parseOrThrow } from '@quadrants/service-kit';
-import express, { type Router } from 'express';
-import { convert } from '../domain/coordinates.ts';
-import { PositionBody, type PositionInput, PositionQuery } from './schemas.ts';
+import { pipeline } from 'node:stream/promises';
+import { parseOrThrow, TooLarge } from '@quadrants/service-kit';
+import express, { type Request, type Router } from 'express';
+import { builtInIds, type Conversion, convert, type Position } from '../domain/systems.ts';
+import { sendCacheable } from './cacheable.ts';
+import { LINE_TOO_LONG, type Line, ndjsonLines } from './ndjson.ts';
+import {
+  type ItemError,
+  itemError,
+  parsePosition,
+  toHttpError,
+  withCanonicalFrom,
+  withCanonicalTo,
+} from './position-input.ts';
+import {
+  BatchBody,
+  ConvertBody,
+  type Options,
+  OptionsQuery,
+  optionNames,
+  PositionQuery,
+  Position as PositionSchema,
+} from './schemas.ts';
 
-function answer({ precision, ...position }: PositionInput) {
-  return convert(position, { mgrsPrecision: precision });
+export interface ConvertLimits {
+  /** Most points one POST /convert/batch may carry; more answer 413. */
+  batchMaxPoints: number;
+  /** Longest line a stream may hold; a longer one is answered with an error line. */
+  streamMaxLineBytes: number;
 }
 
-export function convertRoutes(): Router {
+function answer(position: Position, options: Options): Conversion {
+  try {
+    return convert(position, options.to ?? builtInIds, options);
+  } catch (error) {
+    throw toHttpError(error);
+  }
+}
+
+/** Splits a GET query into the position's fields and the output options. */
+function splitQuery(query: Request['query']) {
+  const position: Record<string, unknown> = {};
+  const options: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(query)) {
+    if (optionNames.includes(name)) options[name] = name === 'to' ? withCanonicalTo(value) : value;
+    else position[name] = value;
+  }
+  return { position, options };
+}
+
+/** One stream line in, one answer line out: the conversion, or an error naming the line. */
+function lineError(line: number, status: number, code: string, detail: string): ItemError {
+  return { error: { status, code, detail, errors: [{ field: '(line)', detail }] }, line };
+}
+
+function answerLine(
+  line: Line,
+  number: number,
+  options: Options,
+  limits: ConvertLimits,
+): Conversion | ItemError {
+  if (line === LINE_TOO_LONG) {
+    const detail = `the line is longer than ${limits.streamMaxLineBytes} bytes`;
+    return lineError(number, 413, 'line_too_long', detail);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return lineError(number, 400, 'invalid', 'the line is not valid JSON');
+  }
+  try {
+    return answer(parsePosition(PositionSchema, raw), options);
+  } catch (error) {
+    return { ...itemError(error), line: number };
+  }
+}
+
+export function convertRoutes(limits: ConvertLimits): Router {
   const router = express.Router();
 
   router.get('/convert', (req, res) => {
-    const conversion = answer(parseOrThrow(PositionQuery, req.query));
-    // The same question always has the same answer: let caches keep it.
-    res.set('Cache-Control', 'public, max-age=86400, immutable').json(conversion);
+    const { position, options } = splitQuery(req.query);
+    const parsedOptions = parseOrThrow(OptionsQuery, options);
+    sendCacheable(req, res, answer(parsePosition(PositionQuery, position), parsedOptions));
   });
 
   router.post('/convert', (req, res) => {
-    res.json(answer(parseOrThrow(PositionBody, req.body)));
+    const body = req.body as Record<string, unknown> | undefined;
+    const { position, ...options } = parseOrThrow(
+      ConvertBody,
+      body && typeof body === 'object' && !Array.isArray(body)
+        ? { ...body, position: withCanonicalFrom(body.position), to: withCanonicalTo(body.to) }
+        : body,
+    );
+    res.json(answer(position, options));
+  });
+
+  router.post('/convert/batch', (req, res) => {
+    const body = req.body as Record<string, unknown> | undefined;
+    const points = body && typeof body === 'object' ? body.points : undefined;
+    if (Array.isArray(points) && points.length > limits.batchMaxPoints) {
+      throw new TooLarge(
+        'batch_too_large',
+        `the batch has ${points.length} points; at most ${limits.batchMaxPoints} are accepted ` +
+          '(POST /convert/stream takes any number)',
+        { extensions: { maxPoints: limits.batchMaxPoints } },
+      );
+    }
+    const { points: raw, ...options } = parseOrThrow(
+      BatchBody,
+      body && typeof body === 'object' && !Array.isArray(body)
+        ? { ...body, to: withCanonicalTo(body.to) }
+        : body,
+    );
+    const results = raw.map((point, index) => {
+      try {
+        return answer(parsePosition(PositionSchema, point, `points.${index}`), options);
+      } catch (error) {
+        return itemError(error);
+      }
+    });
+    res.json({ results });
+  });
+
+  router.post('/convert/stream', async (req, res) => {
+    const { options } = splitQuery(req.query);
+    const parsedOptions = parseOrThrow(OptionsQuery, options);
+    res.status(200).type('application/x-ndjson');
+    let number = 0;
+    try {
+      await pipeline(
+        req,
+        (source: AsyncIterable<Buffer>) => ndjsonLines(source, limits.streamMaxLineBytes),
+        async function* (batches: AsyncIterable<Line[]>) {
+          for await (const lines of batches) {
+            let out = '';
+            for (const line of lines) {
+              number++;
+              out += `${JSON.stringify(answerLine(line, number, parsedOptions, limits))}\n`;
+            }
+            yield out;
+          }
+        },
+        res,
+      );
+    } catch (error) {
+      // The client went away mid-stream; there is no one left to answer.
+      req.log.info({ err: error, lines: number }, 'stream ended early');
+    }
   });
 
   return router;

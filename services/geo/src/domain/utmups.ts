@@ -1,0 +1,94 @@
+import geographiclib from 'geographiclib-mgrs';
+import PolarStereographic from 'geographiclib-mgrs/src/polar-stereographic.mjs';
+import { PositionError } from './errors.ts';
+import type { LatLon } from './geographic.ts';
+
+const { UTMUPS, MGRS } = geographiclib;
+
+/** UTM, or UPS when `zone` is 0 (GeographicLib's convention), in metres. */
+export interface UtmUps {
+  zone: number;
+  hemisphere: 'N' | 'S';
+  easting: number;
+  northing: number;
+}
+
+/** Zone 0 asks for UPS; 1–60 for that UTM zone. */
+export const UPS_ZONE = 0;
+
+function failAs<T>(field: string, kind: 'invalid' | 'out_of_range', run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof PositionError) throw error;
+    throw new PositionError(field, (error as Error).message, kind);
+  }
+}
+
+/**
+ * The port reads a requested zone of 0 as "standard" (`setzone || STANDARD`), so UPS on
+ * request is done here, as GeographicLib's UTMUPS::Forward does it.
+ */
+function forcedUps(lat: number, lon: number): UtmUps {
+  const northp = lat >= 0;
+  if (Math.abs(lat) < 70) {
+    throw new Error(`Latitude ${lat}d more than 20d from ${northp ? 'N' : 'S'} pole`);
+  }
+  const projected = PolarStereographic.UPS().forward(northp, lat, lon);
+  const index = northp ? 1 : 0;
+  const easting = projected.x + (UTMUPS.falseeasting_[index] ?? 0);
+  const northing = projected.y + (UTMUPS.falsenorthing_[index] ?? 0);
+  if (!UTMUPS.checkCoords(false, northp, easting, northing, false, false)) {
+    throw new Error(`Latitude ${lat}, longitude ${lon} out of legal range for UPS`);
+  }
+  return { zone: UPS_ZONE, hemisphere: northp ? 'N' : 'S', easting, northing };
+}
+
+/**
+ * UTM or UPS by the standard rules (UPS beyond 84°N and 80°S, the Norway and Svalbard
+ * exceptions), or in the zone asked for, which must still be within GeographicLib's limits.
+ */
+export function toUtmUps({ lat, lon }: LatLon, zone?: number): UtmUps {
+  return failAs('utmZone', 'out_of_range', (): UtmUps => {
+    if (zone === UPS_ZONE) return forcedUps(lat, lon);
+    const grid = UTMUPS.forward(lat, lon, zone ?? UTMUPS.STANDARD);
+    return {
+      zone: grid.zone,
+      hemisphere: grid.northp ? 'N' : 'S',
+      easting: grid.x,
+      northing: grid.y,
+    };
+  });
+}
+
+export function fromUtmUps({ zone, hemisphere, easting, northing }: UtmUps): LatLon {
+  const northp = hemisphere === 'N';
+  try {
+    // reverse() alone projects any number, however far outside the zone it lies.
+    UTMUPS.checkCoords(zone !== UPS_ZONE, northp, easting, northing, false, true);
+  } catch (error) {
+    const detail = (error as Error).message;
+    throw new PositionError(
+      detail.startsWith('Northing') ? 'northing' : 'easting',
+      detail,
+      'out_of_range',
+    );
+  }
+  const { lat, lon } = UTMUPS.reverse(zone, northp, easting, northing);
+  return { lat, lon };
+}
+
+/** MGRS with `precision` digits per axis: 5 is 1 m, 0 the 100 km square, 11 is 1 µm. */
+export function toMgrs({ lat, lon }: LatLon, precision: number): string {
+  const grid = UTMUPS.forward(lat, lon, UTMUPS.STANDARD);
+  return MGRS.forwardKnowLattitude(grid.zone, grid.northp, grid.x, grid.y, lat, precision);
+}
+
+/** The centre of the MGRS square, as GeoConvert reads it. */
+export function fromMgrs(reference: string): LatLon {
+  return failAs('mgrs', 'invalid', () => {
+    const grid = MGRS.reverse(reference.replace(/\s+/g, ''), true);
+    const { lat, lon } = UTMUPS.reverse(grid.zone, grid.northp, grid.x, grid.y);
+    return { lat, lon };
+  });
+}
