@@ -17,7 +17,7 @@ const points = [
 ] as const;
 
 const query = ([lat, lon]: readonly [number, number]) =>
-  `/convert?from=latlon&lat=${lat}&lon=${lon}&precision=5`;
+  `/convert?from=latlon&lat=${lat}&lon=${lon}&mgrsPrecision=5`;
 
 let driver: Driver;
 beforeAll(() => {
@@ -30,6 +30,8 @@ async function answer(url: string, path: string) {
   expect(response.status).toBe(200);
   return (await response.json()) as { mgrs: string; utm: { zone: number } };
 }
+
+const answersFrom = (url: string) => Promise.all(points.map((point) => answer(url, query(point))));
 
 describe(`geo on the ${inject('target')} target`, () => {
   test('converts through its public endpoint', async () => {
@@ -93,5 +95,20 @@ describe(`geo on the ${inject('target')} target`, () => {
     for (const replica of healed) {
       expect(await answer(replica.url, query(points[1]))).toEqual(expected[1]);
     }
+  });
+
+  test('scaling to zero and back loses nothing', async () => {
+    const [before] = await driver.waitForReplicas('geo');
+    if (!before) throw new Error('geo has no replica');
+    const expected = await answersFrom(before.url);
+
+    await driver.scale('geo', 0);
+    expect(await driver.replicas('geo')).toEqual([]);
+    await expect(fetch(`${before.url}/healthz`)).rejects.toThrow();
+
+    await driver.scale('geo', 2);
+    const after = await driver.waitForReplicas('geo');
+    expect(after).toHaveLength(2);
+    for (const replica of after) expect(await answersFrom(replica.url)).toEqual(expected);
   });
 });

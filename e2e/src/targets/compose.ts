@@ -71,6 +71,7 @@ export function composeTarget(): Target {
 
 function composeDriver(): Driver {
   const killed = new Set<string>();
+  const wanted = new Map<string, number>();
   const running = async (service: string) =>
     (await Promise.all((await containerIds(service)).map(containerReplica))).filter(
       (replica): replica is Replica => replica !== undefined,
@@ -92,13 +93,18 @@ function composeDriver(): Driver {
       // one stopped; start it again, as `restart: unless-stopped` does after a crash.
       for (const id of killed) await run('docker', ['start', id]);
       killed.clear();
-      const wanted = serviceNamed(service).replicas;
-      return until(`${wanted} ready ${service} containers`, async () => {
+      const count = wanted.get(service) ?? serviceNamed(service).replicas;
+      return until(`${count} ready ${service} containers`, async () => {
         const list = await running(service);
-        if (list.length < wanted) return undefined;
+        if (list.length !== count) return undefined;
         const ready = await Promise.all(list.map((r) => isReady(r.url)));
         return ready.every(Boolean) ? list : undefined;
       });
+    },
+    async scale(service, replicas) {
+      wanted.set(service, replicas);
+      await compose(['up', '-d', '--no-recreate', '--scale', `${service}=${replicas}`, service]);
+      await this.waitForReplicas(service);
     },
     async close() {},
   };

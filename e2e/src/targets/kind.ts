@@ -100,10 +100,16 @@ function kindDriver(): Driver {
       return until(`the ${service} Deployment's replicas to be ready`, async () => {
         const wanted = await desiredReplicas(service);
         const list = await replicas(service);
-        if (list.length < wanted) return undefined;
+        if (list.length !== wanted) return undefined;
         const ready = await Promise.all(list.map((r) => isReady(r.url)));
         return ready.every(Boolean) ? list : undefined;
       });
+    },
+    async scale(service, replicas) {
+      // With replicas at 0 the HPA stands aside; back above 0 it takes over again.
+      await kubectl(['scale', 'deployment', service, `--replicas=${replicas}`]);
+      await kubectl(['rollout', 'status', `deployment/${service}`, '--timeout=180s']);
+      await this.waitForReplicas(service);
     },
     async close() {
       for (const forward of forwards.values()) forward.child.kill();

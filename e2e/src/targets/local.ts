@@ -1,95 +1,101 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { type LocalProcess, startProcess, stopProcess } from '../../../scripts/local-processes.ts';
-import { serviceNamed, services } from '../../../scripts/services.ts';
+import { serviceNamed } from '../../../scripts/services.ts';
 import { isReady, until } from '../wait.ts';
 import type { Driver, Replica, Target } from './target.ts';
 
-// The processes live in vitest's main process; test workers learn of them through this file.
-const stateDir = fileURLToPath(new URL('../../../.e2e/', import.meta.url));
-const stateFile = `${stateDir}local.json`;
-
-type State = Record<string, Replica[]>;
-
-function readState(): State {
-  return JSON.parse(readFileSync(stateFile, 'utf8')) as State;
-}
-
 /**
- * Services as Node processes on free loopback ports. Like a ReplicaSet, it starts a new
- * process whenever one dies.
+ * Services as Node processes on free loopback ports, supervised by the driver in the test
+ * worker itself: like a ReplicaSet, it keeps the wanted number running, starting a new process
+ * whenever one dies.
  */
 export function localTarget(): Target {
-  const running = new Map<string, LocalProcess[]>();
-  let stopping = false;
-
-  function saveState() {
-    const state: State = {};
-    for (const [name, list] of running) {
-      state[name] = list.map((p) => ({ id: String(p.child.pid), url: p.url }));
-    }
-    mkdirSync(stateDir, { recursive: true });
-    writeFileSync(stateFile, JSON.stringify(state, null, 2));
-  }
-
-  async function launch(name: string): Promise<void> {
-    const process = await startProcess(serviceNamed(name), { port: 0, env: { LOG_LEVEL: 'info' } });
-    running.get(name)?.push(process);
-    saveState();
-    void process.exited.then(() => {
-      const list = running.get(name) ?? [];
-      list.splice(list.indexOf(process), 1);
-      saveState();
-      if (!stopping) void launch(name);
-    });
-  }
-
   return {
     name: 'local',
-    async up() {
-      for (const service of services) {
-        running.set(service.name, []);
-        for (let i = 0; i < service.replicas; i++) await launch(service.name);
-      }
-    },
-    async down() {
-      stopping = true;
-      await Promise.all([...running.values()].flat().map((p) => stopProcess(p)));
-    },
+    // Nothing to build: each test file's driver starts the processes it needs.
+    async up() {},
+    async down() {},
     driver: localDriver,
   };
 }
 
 function localDriver(): Driver {
-  return {
+  const running = new Map<string, LocalProcess[]>();
+  const wanted = new Map<string, number>();
+  let closing = false;
+
+  const list = (service: string) => {
+    const processes = running.get(service) ?? [];
+    running.set(service, processes);
+    return processes;
+  };
+
+  async function launch(service: string): Promise<void> {
+    const process = await startProcess(serviceNamed(service), {
+      port: 0,
+      env: { LOG_LEVEL: 'info' },
+    });
+    list(service).push(process);
+    void process.exited.then(() => {
+      const processes = list(service);
+      processes.splice(processes.indexOf(process), 1);
+      reconcile(service);
+    });
+  }
+
+  /** Starts processes until the wanted count runs; never stops any (scale does that). */
+  function reconcile(service: string) {
+    if (closing) return;
+    const missing = (wanted.get(service) ?? 0) - list(service).length;
+    for (let i = 0; i < missing; i++) void launch(service);
+  }
+
+  function ensure(service: string) {
+    if (!wanted.has(service)) {
+      wanted.set(service, serviceNamed(service).replicas);
+      reconcile(service);
+    }
+  }
+
+  const toReplica = (p: LocalProcess): Replica => ({ id: String(p.child.pid), url: p.url });
+
+  const driver: Driver = {
     async entryUrl(service) {
-      const [first] = readState()[service] ?? [];
+      const [first] = await driver.waitForReplicas(service);
       if (!first) throw new Error(`no ${service} process is running`);
       return first.url;
     },
     async replicas(service) {
-      return readState()[service] ?? [];
+      ensure(service);
+      return list(service).map(toReplica);
     },
-    async killReplica(_service, replica) {
-      process.kill(Number(replica.id), 'SIGKILL');
-      await until(`process ${replica.id} to die`, async () => {
-        try {
-          process.kill(Number(replica.id), 0);
-          return undefined;
-        } catch {
-          return true;
-        }
-      });
+    async killReplica(service, replica) {
+      const process = list(service).find((p) => String(p.child.pid) === replica.id);
+      if (!process) throw new Error(`${service} has no replica ${replica.id}`);
+      process.child.kill('SIGKILL');
+      await process.exited;
     },
     waitForReplicas(service) {
-      const wanted = serviceNamed(service).replicas;
-      return until(`${wanted} ready ${service} replicas`, async () => {
-        const list = readState()[service] ?? [];
-        if (list.length < wanted) return undefined;
-        const ready = await Promise.all(list.map((r) => isReady(r.url)));
-        return ready.every(Boolean) ? list : undefined;
+      ensure(service);
+      const count = wanted.get(service) ?? 0;
+      return until(`${count} ready ${service} replicas`, async () => {
+        const processes = list(service);
+        if (processes.length !== count) return undefined;
+        const ready = await Promise.all(processes.map((p) => isReady(p.url)));
+        return ready.every(Boolean) ? processes.map(toReplica) : undefined;
       });
     },
-    async close() {},
+    async scale(service, replicas) {
+      ensure(service);
+      wanted.set(service, replicas);
+      const surplus = list(service).slice(replicas);
+      await Promise.all(surplus.map((p) => stopProcess(p)));
+      reconcile(service);
+      await driver.waitForReplicas(service);
+    },
+    async close() {
+      closing = true;
+      await Promise.all([...running.values()].flat().map((p) => stopProcess(p)));
+    },
   };
+  return driver;
 }

@@ -28,6 +28,8 @@ export interface Driver {
   killReplica(service: string, replica: Replica): Promise<void>;
   /** Waits until `service` is back to its full count of ready replicas, and returns them. */
   waitForReplicas(service: string): Promise<Replica[]>;
+  /** Sets how many replicas `service` should run (0 stops them all) and waits for it. */
+  scale(service: string, replicas: number): Promise<void>;
   /** Releases what the driver holds (port-forwards); the system keeps running. */
   close(): Promise<void>;
 }
