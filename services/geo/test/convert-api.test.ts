@@ -153,7 +153,9 @@ describe('POST /convert/batch', () => {
     const results = body.results as Record<string, unknown>[];
     expect(results).toHaveLength(4);
     expect(results[0]).toMatchObject({ utm: { zone: 31 } });
-    expect(results[1]).toMatchObject({ error: { status: 400, errors: [{ field: 'mgrs' }] } });
+    expect(results[1]).toMatchObject({
+      error: { status: 400, errors: [{ field: 'points.1.mgrs' }] },
+    });
     expect(results[2]).toMatchObject({
       error: { status: 400, errors: [{ field: 'points.2.lat' }] },
     });
@@ -189,7 +191,7 @@ describe('POST /convert/stream', () => {
     };
   }
 
-  test('answers one line per line, in order; a bad line is answered and the stream goes on', async () => {
+  test('answers one line per line, in order; a bad line is answered by its number and the stream goes on', async () => {
     const input = [
       JSON.stringify({ from: 'latlon', lat: 1, lon: 2 }),
       'not json',
@@ -204,8 +206,8 @@ describe('POST /convert/stream', () => {
     expect(lines).toEqual([
       { latlon: { lat: 1, lon: 2 } },
       expect.objectContaining({ line: 2, error: expect.objectContaining({ status: 400 }) }),
-      expect.objectContaining({ line: 3, error: expect.objectContaining({ status: 400 }) }),
-      expect.objectContaining({ line: 4, error: expect.objectContaining({ status: 413 }) }),
+      expect.objectContaining({ line: 4, error: expect.objectContaining({ status: 400 }) }),
+      expect.objectContaining({ line: 5, error: expect.objectContaining({ status: 413 }) }),
       { latlon: { lat: -1, lon: -2 } },
     ]);
   });

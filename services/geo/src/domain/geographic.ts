@@ -52,12 +52,17 @@ export function parseDms(text: string): LatLon {
   const normalized = text.replace(MINUS, '-').replace(/\s+/g, ' ').trim();
   if (normalized === '') throw new PositionError('position', 'empty');
   const [a, b] = splitPair(normalized);
+  let decoded: LatLon;
   try {
-    const { lat, lon } = DMS.DecodeLatLon(withSeparators(a), withSeparators(b), false);
-    return { lat, lon };
+    decoded = DMS.DecodeLatLon(withSeparators(a), withSeparators(b), false);
   } catch (error) {
     throw new PositionError('position', (error as Error).message);
   }
+  // GeographicLib reads "nan" and "inf" as numbers; a position needs real ones.
+  if (!Number.isFinite(decoded.lat) || !Number.isFinite(decoded.lon)) {
+    throw new PositionError('position', 'expected finite angles');
+  }
+  return { lat: decoded.lat, lon: decoded.lon };
 }
 
 /** `40°26'45.6"N 079°58'55.2"W`, as GeoConvert -d writes it (with ° for its d). */

@@ -29,18 +29,20 @@ export interface ConvertLimits {
   streamMaxLineBytes: number;
 }
 
-function answer(position: Position, options: Options): Conversion {
+/** `where` prefixes the field a domain error names, as the schema errors are prefixed. */
+function answer(position: Position, options: Options, where?: string): Conversion {
   try {
     return convert(position, options.to ?? builtInIds, options);
   } catch (error) {
-    throw toHttpError(error);
+    throw toHttpError(error, where);
   }
 }
 
 /** Splits a GET query into the position's fields and the output options. */
 function splitQuery(query: Request['query']) {
-  const position: Record<string, unknown> = {};
-  const options: Record<string, unknown> = {};
+  // No prototype: a parameter named __proto__ must stay a key that validation can refuse.
+  const position: Record<string, unknown> = Object.create(null);
+  const options: Record<string, unknown> = Object.create(null);
   for (const [name, value] of Object.entries(query)) {
     if (optionNames.includes(name)) options[name] = name === 'to' ? withCanonicalTo(value) : value;
     else position[name] = value;
@@ -54,18 +56,17 @@ function lineError(line: number, status: number, code: string, detail: string): 
 }
 
 function answerLine(
-  line: Line,
-  number: number,
+  { number, text }: Line,
   options: Options,
   limits: ConvertLimits,
 ): Conversion | ItemError {
-  if (line === LINE_TOO_LONG) {
+  if (text === LINE_TOO_LONG) {
     const detail = `the line is longer than ${limits.streamMaxLineBytes} bytes`;
     return lineError(number, 413, 'line_too_long', detail);
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(line);
+    raw = JSON.parse(text);
   } catch {
     return lineError(number, 400, 'invalid', 'the line is not valid JSON');
   }
@@ -93,7 +94,7 @@ export function convertRoutes(limits: ConvertLimits): Router {
         ? { ...body, position: withCanonicalFrom(body.position), to: withCanonicalTo(body.to) }
         : body,
     );
-    res.json(answer(position, options));
+    res.json(answer(position, options, 'position'));
   });
 
   router.post('/convert/batch', (req, res) => {
@@ -115,7 +116,8 @@ export function convertRoutes(limits: ConvertLimits): Router {
     );
     const results = raw.map((point, index) => {
       try {
-        return answer(parsePosition(PositionSchema, point, `points.${index}`), options);
+        const where = `points.${index}`;
+        return answer(parsePosition(PositionSchema, point, where), options, where);
       } catch (error) {
         return itemError(error);
       }
@@ -127,7 +129,7 @@ export function convertRoutes(limits: ConvertLimits): Router {
     const { options } = splitQuery(req.query);
     const parsedOptions = parseOrThrow(OptionsQuery, options);
     res.status(200).type('application/x-ndjson');
-    let number = 0;
+    let answered = 0;
     try {
       await pipeline(
         req,
@@ -136,9 +138,9 @@ export function convertRoutes(limits: ConvertLimits): Router {
           for await (const lines of batches) {
             let out = '';
             for (const line of lines) {
-              number++;
-              out += `${JSON.stringify(answerLine(line, number, parsedOptions, limits))}\n`;
+              out += `${JSON.stringify(answerLine(line, parsedOptions, limits))}\n`;
             }
+            answered += lines.length;
             yield out;
           }
         },
@@ -146,7 +148,7 @@ export function convertRoutes(limits: ConvertLimits): Router {
       );
     } catch (error) {
       // The client went away mid-stream; there is no one left to answer.
-      req.log.info({ err: error, lines: number }, 'stream ended early');
+      req.log.info({ err: error, answered }, 'stream ended early');
     }
   });
 

@@ -1,11 +1,16 @@
 /** Stands for a line longer than the limit; its bytes are dropped, not buffered. */
 export const LINE_TOO_LONG = Symbol('line too long');
-export type Line = string | typeof LINE_TOO_LONG;
+
+export interface Line {
+  /** 1 for the first line of the body, blank lines counted. */
+  number: number;
+  text: string | typeof LINE_TOO_LONG;
+}
 
 /**
  * Splits a byte stream into lines, in constant memory: at most `maxLineBytes` of one line are
  * ever held. Yields the complete lines of each chunk together, so the consumer can answer them
- * with one write. Blank lines are skipped; a trailing \r is dropped.
+ * with one write. Blank lines are counted but not yielded; a trailing \r is dropped.
  */
 export async function* ndjsonLines(
   source: AsyncIterable<Buffer>,
@@ -14,15 +19,17 @@ export async function* ndjsonLines(
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let overflow = false;
+  let number = 0;
 
   const take = (): Line | undefined => {
-    const line: Line = overflow
+    number++;
+    const text = overflow
       ? LINE_TOO_LONG
       : Buffer.concat(pending, pendingBytes).toString('utf8').replace(/\r$/, '');
     pending = [];
     pendingBytes = 0;
     overflow = false;
-    return line === LINE_TOO_LONG || line.trim() !== '' ? line : undefined;
+    return text === LINE_TOO_LONG || text.trim() !== '' ? { number, text } : undefined;
   };
 
   for await (const chunk of source) {

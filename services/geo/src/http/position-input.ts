@@ -2,6 +2,7 @@ import { type FieldProblem, Invalid, parseOrThrow, Unprocessable } from '@quadra
 import type { z } from 'zod';
 import { PositionError } from '../domain/errors.ts';
 import { normalizeSystemId } from '../domain/systems.ts';
+import { optionNames } from './schemas.ts';
 
 /** System ids are case-insensitive and have EPSG aliases; the schemas see the canonical id. */
 export function withCanonicalFrom(raw: unknown): unknown {
@@ -18,11 +19,16 @@ export function withCanonicalTo(raw: unknown): unknown {
   return raw;
 }
 
-/** Domain errors become the kit's HTTP errors: unreadable input 400, outside a system 422. */
+/**
+ * Domain errors become the kit's HTTP errors: unreadable input 400, outside a system 422. A
+ * field of the position is named under `prefix` (`position.lat`, `points.3.lat`); an output
+ * option such as utmZone stands beside the positions and keeps its own name.
+ */
 export function toHttpError(error: unknown, prefix?: string): unknown {
   if (!(error instanceof PositionError)) return error;
+  const underPrefix = prefix !== undefined && !optionNames.includes(error.field);
   const problem: FieldProblem = {
-    field: prefix ? `${prefix}.${error.field}` : error.field,
+    field: underPrefix ? `${prefix}.${error.field}` : error.field,
     detail: error.message,
   };
   return error.kind === 'invalid' ? new Invalid([problem]) : new Unprocessable([problem]);
