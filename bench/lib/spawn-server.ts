@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 export interface ServerProcess {
   name: string;
   baseUrl: string;
+  /** The process's resident set (VmRSS) now, in bytes; null where /proc is missing. */
+  rssBytes(): number | null;
   /** The process's peak resident set (VmHWM) so far, in bytes; null where /proc is missing. */
   peakRssBytes(): number | null;
   /** SIGTERM, then SIGKILL if it has not gone within a second. */
@@ -21,10 +23,11 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-function peakRss(pid: number): number | null {
+/** A memory figure from /proc/<pid>/status (Linux only), in bytes. */
+function memoryFigure(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+    const kib = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1];
     return kib === undefined ? null : Number(kib) * 1024;
   } catch {
     return null;
@@ -76,7 +79,8 @@ export async function spawnServer(
     return {
       name,
       baseUrl: `http://127.0.0.1:${port}`,
-      peakRssBytes: () => peakRss(pid),
+      rssBytes: () => memoryFigure(pid, 'VmRSS'),
+      peakRssBytes: () => memoryFigure(pid, 'VmHWM'),
       stop: () => stopChild(child),
     };
   } catch (error) {

@@ -31,4 +31,11 @@ const app = createApp({
     streamMaxLineBytes: config.GEO_STREAM_MAX_LINE_BYTES,
   },
 });
-await announce(await lifecycle.listen(app, { port: 0, host: '127.0.0.1' }));
+await announce(
+  await lifecycle.listen(app, {
+    port: 0,
+    host: '127.0.0.1',
+    // As main.ts: without it Node's own 300 s limit would cut a long stream short.
+    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+  }),
+);

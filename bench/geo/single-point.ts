@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { type LoadFigures, measure, positiveIntFromEnv } from '../lib/load.ts';
 import { type ServerProcess, spawnServer } from '../lib/spawn-server.ts';
+import { printTable, whole } from '../lib/table.ts';
 
 const PATH = '/convert?from=latlon&lat=52.2297&lon=21.0122';
 /** From the issue: the kit's logging, metrics, validation and headers cost at most 40%. */
@@ -46,20 +47,17 @@ interface Row extends LoadFigures {
   peakRssMiB: number | null;
 }
 
-function printTable(rows: Row[]): void {
-  const header = ['server', 'req/s (mean)', 'p99 (ms)', 'peak RSS (MiB)', 'failures'];
-  const cells = rows.map((row) => [
-    row.name,
-    Math.round(row.requestsPerSecond).toLocaleString('en'),
-    row.latencyP99Ms.toFixed(2),
-    row.peakRssMiB === null ? 'n/a' : row.peakRssMiB.toFixed(1),
-    String(row.failures),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]?.length ?? 0)));
-  // Names to the left, figures to the right.
-  const pad = (cell: string, i: number) =>
-    i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0);
-  for (const line of [header, ...cells]) console.log(line.map(pad).join('   '));
+function printRows(rows: Row[]): void {
+  printTable(
+    ['server', 'req/s (mean)', 'p99 (ms)', 'peak RSS (MiB)', 'failures'],
+    rows.map((row) => [
+      row.name,
+      whole(row.requestsPerSecond),
+      row.latencyP99Ms.toFixed(2),
+      row.peakRssMiB === null ? 'n/a' : row.peakRssMiB.toFixed(1),
+      String(row.failures),
+    ]),
+  );
 }
 
 const servers: ServerProcess[] = [];
@@ -81,7 +79,7 @@ try {
     const rss = server.peakRssBytes();
     rows.push({ name: server.name, ...figures, peakRssMiB: rss === null ? null : rss / 2 ** 20 });
   }
-  printTable(rows);
+  printRows(rows);
 
   const [geo, express, bare] = rows;
   if (!geo || !express || !bare) throw new Error('a server was not measured');

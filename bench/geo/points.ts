@@ -1,0 +1,54 @@
+// The points every geo throughput measure converts: seeded, so each run, and each part of a
+// run, converts the same ones.
+import type { LatLon } from '@quadrants/geo/src/domain/geographic.ts';
+
+const SEED = 0x9e0_2026;
+/** The UTM band: beyond it GeographicLib switches to UPS, which is other work. */
+const SOUTH = -80;
+const NORTH = 84;
+const RAD = Math.PI / 180;
+
+/** mulberry32: small, fast, and the same sequence on every machine. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/**
+ * Points spread evenly over the Earth's surface between 80°S and 84°N (uniform in sin(lat),
+ * so the high latitudes are not over-sampled): every UTM zone, both hemispheres, and the
+ * Norway and Svalbard exceptions in proportion to their area.
+ */
+export function pointSource(): () => LatLon {
+  const next = random(SEED);
+  const low = Math.sin(SOUTH * RAD);
+  const span = Math.sin(NORTH * RAD) - low;
+  return () => {
+    const lat = Math.asin(low + next() * span) / RAD;
+    const lon = next() * 360 - 180;
+    return { lat, lon };
+  };
+}
+
+/** The first `count` points, as two columns: what the in-process loops read. */
+export function pointColumns(count: number): { lat: Float64Array; lon: Float64Array } {
+  const lat = new Float64Array(count);
+  const lon = new Float64Array(count);
+  const next = pointSource();
+  for (let i = 0; i < count; i++) {
+    const point = next();
+    lat[i] = point.lat;
+    lon[i] = point.lon;
+  }
+  return { lat, lon };
+}
+
+/** A stream or batch line: the service's JSON form of a latlon position. */
+export const latlonJson = ({ lat, lon }: LatLon): string =>
+  `{"from":"latlon","lat":${lat},"lon":${lon}}`;
