@@ -3,7 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { type LoadFigures, measure, positiveIntFromEnv } from '../lib/load.ts';
-import { type ServerProcess, spawnServer } from '../lib/spawn-server.ts';
+import { type ServerProcess, spawnServer, spawnService } from '../lib/spawn-server.ts';
 import { printTable, whole } from '../lib/table.ts';
 
 const PATH = '/convert?from=latlon&lat=52.2297&lon=21.0122';
@@ -17,8 +17,9 @@ const settings = {
 };
 const geoLogLevel = process.env.LOG_LEVEL || 'info';
 
-const entries = [
-  { name: 'geo service', entry: new URL('./servers/service.ts', import.meta.url) },
+// geo runs as its own main.ts; the baselines announce their port over IPC.
+const geoMain = new URL('../../services/geo/src/main.ts', import.meta.url);
+const baselines = [
   { name: 'minimal express', entry: new URL('./servers/minimal-express.ts', import.meta.url) },
   { name: 'bare node:http', entry: new URL('./servers/bare-http.ts', import.meta.url) },
 ] as const;
@@ -62,9 +63,8 @@ function printRows(rows: Row[]): void {
 
 const servers: ServerProcess[] = [];
 try {
-  for (const { name, entry } of entries) {
-    servers.push(await spawnServer(name, entry, { LOG_LEVEL: geoLogLevel }));
-  }
+  servers.push(await spawnService('geo service', geoMain, { LOG_LEVEL: geoLogLevel }));
+  for (const { name, entry } of baselines) servers.push(await spawnServer(name, entry));
   await checkSameAnswer(servers);
 
   console.log(

@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { positiveIntFromEnv } from '../lib/load.ts';
-import { type ServerProcess, spawnServer } from '../lib/spawn-server.ts';
+import { type ServerProcess, spawnService } from '../lib/spawn-server.ts';
 import { mib, printTable, whole } from '../lib/table.ts';
 import { type BatchFigures, measureBatch } from './http-batch.ts';
 import { measureStream, type StreamFigures } from './http-stream.ts';
@@ -31,12 +31,12 @@ const settings = {
 // The same memory figures from a stream ten times shorter show whether length matters.
 const shortStreamPoints = Math.max(1, Math.round(settings.streamPoints / 10));
 const geoLogLevel = process.env.LOG_LEVEL || 'info';
-const serviceEntry = new URL('./servers/service.ts', import.meta.url);
+const geoMain = new URL('../../services/geo/src/main.ts', import.meta.url);
 const signal = AbortSignal.timeout(settings.timeoutSeconds * 1000);
 
 /** Each HTTP part gets a service of its own, so that its peak RSS is its own. */
 async function withService<T>(run: (server: ServerProcess) => Promise<T>): Promise<T> {
-  const server = await spawnServer('geo service', serviceEntry, { LOG_LEVEL: geoLogLevel });
+  const server = await spawnService('geo service', geoMain, { LOG_LEVEL: geoLogLevel });
   try {
     return await run(server);
   } finally {

@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export interface ServerProcess {
@@ -45,6 +46,57 @@ async function stopChild(child: ChildProcess): Promise<void> {
   running.delete(child);
 }
 
+function handle(name: string, child: ChildProcess, port: number): ServerProcess {
+  const pid = child.pid ?? 0;
+  return {
+    name,
+    baseUrl: `http://127.0.0.1:${port}`,
+    rssBytes: () => memoryFigure(pid, 'VmRSS'),
+    peakRssBytes: () => memoryFigure(pid, 'VmHWM'),
+    stop: () => stopChild(child),
+  };
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const address = probe.address();
+  probe.close();
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+/**
+ * Runs a service's own main.ts, exactly as it runs in production, on a free loopback port
+ * (given by PORT), with its stdout, where it logs, sent to /dev/null: the logging costs what
+ * it costs, without the noise. Resolves once GET /readyz answers 200.
+ */
+export async function spawnService(
+  name: string,
+  entry: URL,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = fork(fileURLToPath(entry), {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', openSync('/dev/null', 'w'), 'inherit', 'ipc'],
+  });
+  running.add(child);
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    try {
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      if (ready.status === 200) return handle(name, child, port);
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await stopChild(child);
+  throw new Error(`${name}: not ready within ${START_TIMEOUT_MS} ms (exit code ${child.exitCode})`);
+}
+
 /**
  * Runs a server entry point as its own Node process, so the load generator in this process
  * never shares an event loop with it. The entry listens on 127.0.0.1 port 0 and calls
@@ -76,13 +128,7 @@ export async function spawnServer(
       ),
     ]);
     const { port } = message as { port: number };
-    return {
-      name,
-      baseUrl: `http://127.0.0.1:${port}`,
-      rssBytes: () => memoryFigure(pid, 'VmRSS'),
-      peakRssBytes: () => memoryFigure(pid, 'VmHWM'),
-      stop: () => stopChild(child),
-    };
+    return handle(name, child, port);
   } catch (error) {
     await stopChild(child);
     throw error;
