@@ -1,6 +1,8 @@
 // The points every geo throughput measure converts: seeded, so each run, and each part of a
 // run, converts the same ones.
 import type { LatLon } from '@quadrants/geo/src/domain/geographic.ts';
+// The accuracy tests' seeded generator: one mulberry32 in the repository.
+import { seededRandom } from '@quadrants/geo/test/accuracy/points.ts';
 
 const SEED = 0x9e0_2026;
 /** The UTM band: beyond it GeographicLib switches to UPS, which is other work. */
@@ -8,25 +10,13 @@ const SOUTH = -80;
 const NORTH = 84;
 const RAD = Math.PI / 180;
 
-/** mulberry32: small, fast, and the same sequence on every machine. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /**
  * Points spread evenly over the Earth's surface between 80°S and 84°N (uniform in sin(lat),
  * so the high latitudes are not over-sampled): every UTM zone, both hemispheres, and the
  * Norway and Svalbard exceptions in proportion to their area.
  */
 export function pointSource(): () => LatLon {
-  const next = random(SEED);
+  const next = seededRandom(SEED);
   const low = Math.sin(SOUTH * RAD);
   const span = Math.sin(NORTH * RAD) - low;
   return () => {

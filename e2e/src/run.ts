@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
@@ -14,7 +14,6 @@ export interface RunOptions {
 export async function run(command: string, args: string[], options: RunOptions = {}) {
   const env = { ...process.env, ...options.env };
   if (options.inherit) {
-    const { spawn } = await import('node:child_process');
     const child = spawn(command, args, { env, cwd: options.cwd, stdio: 'inherit' });
     const code = await new Promise<number | null>((resolve, reject) => {
       child.on('error', reject);

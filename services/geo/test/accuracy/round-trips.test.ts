@@ -1,7 +1,15 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import type { LatLon } from '../../src/domain/geographic.ts';
 import { fromMgrs, fromUtmUps, toMgrs, toUtmUps } from '../../src/domain/utmups.ts';
-import { geoConvert, parseLatLonLine, refusal, run, testWith, utmLine } from './oracle.ts';
+import {
+  geoConvert,
+  type Oracle,
+  parseLatLonLine,
+  refusal,
+  run,
+  testWith,
+  utmLine,
+} from './oracle.ts';
 import { globePoints, metresApart, type Sample } from './points.ts';
 import { createAccuracyReport, worstOf } from './report.ts';
 
@@ -48,6 +56,18 @@ function measure(
   return result;
 }
 
+/** Records the worst distance, then asserts every point was compared and none was off. */
+function expectAllWithinMicrometre(check: string, oracle: Oracle | null, result: Distances) {
+  report.record(check, oracle, {
+    worst: worstOf(result.distances),
+    unit: 'm',
+    tolerance: MICROMETRE,
+    points: result.distances.length,
+  });
+  expect(result.distances).toHaveLength(points.length);
+  expect(result.mismatches.slice(0, 10), `${result.mismatches.length} mismatches`).toEqual([]);
+}
+
 describe('round trips through the grids', () => {
   test('lat/lon → UTM/UPS → lat/lon comes back within 1 µm', () => {
     const { distances, mismatches } = measure(
@@ -57,14 +77,7 @@ describe('round trips through the grids', () => {
       MICROMETRE,
     );
 
-    report.record('lat/lon -> UTM/UPS -> lat/lon', null, {
-      worst: worstOf(distances),
-      unit: 'm',
-      tolerance: MICROMETRE,
-      points: distances.length,
-    });
-    expect(distances).toHaveLength(points.length);
-    expect(mismatches.slice(0, 10), `${mismatches.length} mismatches`).toEqual([]);
+    expectAllWithinMicrometre('lat/lon -> UTM/UPS -> lat/lon', null, { distances, mismatches });
   });
 
   // Eleven digits truncate to a 1 µm square and read back as its centre: at most half its
@@ -77,14 +90,10 @@ describe('round trips through the grids', () => {
       MICROMETRE,
     );
 
-    report.record('lat/lon -> MGRS (11 digits) -> lat/lon', null, {
-      worst: worstOf(distances),
-      unit: 'm',
-      tolerance: MICROMETRE,
-      points: distances.length,
+    expectAllWithinMicrometre('lat/lon -> MGRS (11 digits) -> lat/lon', null, {
+      distances,
+      mismatches,
     });
-    expect(distances).toHaveLength(points.length);
-    expect(mismatches.slice(0, 10), `${mismatches.length} mismatches`).toEqual([]);
   });
 });
 
@@ -107,14 +116,10 @@ describe('reading UTM/UPS and MGRS, against GeoConvert', () => {
       MICROMETRE,
     );
 
-    report.record('UTM/UPS -> lat/lon vs GeoConvert', geoConvert, {
-      worst: worstOf(distances),
-      unit: 'm',
-      tolerance: MICROMETRE,
-      points: distances.length,
+    expectAllWithinMicrometre('UTM/UPS -> lat/lon vs GeoConvert', geoConvert, {
+      distances,
+      mismatches,
     });
-    expect(distances).toHaveLength(points.length);
-    expect(mismatches.slice(0, 10), `${mismatches.length} mismatches`).toEqual([]);
   });
 
   testWith(geoConvert)(
