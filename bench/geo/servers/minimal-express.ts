@@ -1,5 +1,6 @@
 // Baseline: express with one route and its defaults, calling geo's own convert().
-import { builtInIds, convert } from '@quadrants/geo/src/domain/systems.ts';
+import { convert } from '@quadrants/geo/src/domain/convert.ts';
+import { builtInIds } from '@quadrants/geo/src/domain/crs-catalog.ts';
 import express from 'express';
 import { announce } from '../../lib/announce.ts';
 

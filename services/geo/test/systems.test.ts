@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'vitest';
+import { convert } from '../src/domain/convert.ts';
+import { builtInIds, normalizeSystemId, systemIds } from '../src/domain/crs-catalog.ts';
 import { PositionError } from '../src/domain/errors.ts';
 import { formatDms, parseDms } from '../src/domain/geographic.ts';
 import { WEB_MERCATOR_MAX_LAT } from '../src/domain/projected.ts';
-import { builtInIds, convert, normalizeSystemId, systemIds } from '../src/domain/systems.ts';
 
 const options = { mgrsPrecision: 5, dmsPrecision: 1 };
 const all = (lat: number, lon: number) =>

@@ -1,7 +1,8 @@
 import { pipeline } from 'node:stream/promises';
 import { parseOrThrow, TooLarge } from '@quadrants/service-kit';
 import express, { type Request, type Router } from 'express';
-import { builtInIds, type Conversion, convert, type Position } from '../domain/systems.ts';
+import { type Conversion, convert, type Position } from '../domain/convert.ts';
+import { builtInIds } from '../domain/crs-catalog.ts';
 import { sendCacheable } from './cacheable.ts';
 import { LINE_TOO_LONG, type Line, ndjsonLines } from './ndjson.ts';
 import {

@@ -1,5 +1,5 @@
 import express, { type Router } from 'express';
-import { systems } from '../domain/systems.ts';
+import { systems } from '../domain/crs-catalog.ts';
 import { sendCacheable } from './cacheable.ts';
 
 export function crsRoutes(): Router {

@@ -1,7 +1,7 @@
 import { type FieldProblem, Invalid, parseOrThrow, Unprocessable } from '@quadrants/service-kit';
 import type { z } from 'zod';
+import { normalizeSystemId } from '../domain/crs-catalog.ts';
 import { PositionError } from '../domain/errors.ts';
-import { normalizeSystemId } from '../domain/systems.ts';
 import { optionNames } from './schemas.ts';
 
 /** System ids are case-insensitive and have EPSG aliases; the schemas see the canonical id. */

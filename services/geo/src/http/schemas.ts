@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { systemIds } from '../domain/crs-catalog.ts';
 import { projectedIds } from '../domain/projected.ts';
-import { systemIds } from '../domain/systems.ts';
 
 /**
  * How a numeric field arrives: a JSON number in a body, a string in a query. (zod 4's number

@@ -1,11 +1,10 @@
-import { crsCatalog } from './crs-catalog.ts';
+import type { SystemId } from './crs-catalog.ts';
 import { PositionError } from './errors.ts';
 import { formatDms, type LatLon, parseDms } from './geographic.ts';
 import {
   fromEcef,
   fromProjected,
   fromWebMercator,
-  projectedIds,
   toEcef,
   toProjected,
   toWebMercator,
@@ -13,28 +12,6 @@ import {
   type XYZ,
 } from './projected.ts';
 import { fromMgrs, fromUtmUps, toMgrs, toUtmUps, type UtmUps } from './utmups.ts';
-
-/** The systems every answer includes unless the caller asks for others. */
-export const builtInIds = ['latlon', 'dms', 'utm', 'mgrs', 'webmercator', 'ecef'] as const;
-export type BuiltInId = (typeof builtInIds)[number];
-export type SystemId = BuiltInId | string;
-
-export const systemIds: readonly string[] = [...builtInIds, ...projectedIds];
-
-// EPSG codes of the built-in systems, accepted wherever a system id is.
-const aliases: Record<string, BuiltInId> = {
-  'EPSG:4326': 'latlon',
-  'EPSG:3857': 'webmercator',
-  'EPSG:4978': 'ecef',
-};
-
-/** `epsg:27700` → `EPSG:27700`, `EPSG:3857` → `webmercator`; unknown ids come back as given. */
-export function normalizeSystemId(id: string): string {
-  const trimmed = id.trim();
-  const upper = trimmed.toUpperCase();
-  if (upper.startsWith('EPSG:')) return aliases[upper] ?? upper;
-  return trimmed.toLowerCase();
-}
 
 /** A position as read: its system and that system's fields. */
 export type Position =
@@ -123,60 +100,3 @@ export function convert(
   }
   return fromLatLon(latLon, targets, options);
 }
-
-export interface SystemInfo {
-  id: string;
-  name: string;
-  kind: 'geographic' | 'grid' | 'projected' | 'geocentric';
-  /** The input fields besides `from`. */
-  fields: readonly string[];
-  proj4?: string;
-  area?: readonly [number, number, number, number];
-  datumShift?: string;
-}
-
-/** What GET /crs lists. */
-export const systems: readonly SystemInfo[] = [
-  {
-    id: 'latlon',
-    name: 'WGS 84 latitude/longitude, decimal degrees (EPSG:4326)',
-    kind: 'geographic',
-    fields: ['lat', 'lon'],
-  },
-  {
-    id: 'dms',
-    name: 'WGS 84 latitude/longitude, degrees minutes seconds',
-    kind: 'geographic',
-    fields: ['position'],
-  },
-  {
-    id: 'utm',
-    name: 'UTM, or UPS in zone 0 (WGS 84)',
-    kind: 'grid',
-    fields: ['zone', 'hemisphere', 'easting', 'northing'],
-  },
-  { id: 'mgrs', name: 'Military Grid Reference System (WGS 84)', kind: 'grid', fields: ['mgrs'] },
-  {
-    id: 'webmercator',
-    name: 'WGS 84 / Pseudo-Mercator (EPSG:3857)',
-    kind: 'projected',
-    fields: ['x', 'y'],
-  },
-  {
-    id: 'ecef',
-    name: 'WGS 84 Earth-centred, Earth-fixed (EPSG:4978)',
-    kind: 'geocentric',
-    fields: ['x', 'y', 'z'],
-  },
-  ...crsCatalog.map(
-    (crs): SystemInfo => ({
-      id: crs.id,
-      name: crs.name,
-      kind: 'projected',
-      fields: ['x', 'y'],
-      proj4: crs.proj4,
-      area: crs.area,
-      datumShift: crs.datumShift,
-    }),
-  ),
-];
