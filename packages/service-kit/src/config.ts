@@ -33,9 +33,22 @@ export const baseConfigShape = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Whole budget for draining and closing after SIGTERM; keep it under the pod's grace period. */
   SHUTDOWN_TIMEOUT_MS: intVar({ min: 0, max: 600_000 }).default(10_000),
+  /**
+   * Time between turning unready and closing the listener (LifecycleOptions.drainDelayMs); 0 on
+   * Kubernetes, where the pod's preStop sleep does this job.
+   */
+  SHUTDOWN_DELAY_MS: intVar({ min: 0, max: 60_000 }).default(0),
   /** Largest request body any route accepts. */
   BODY_LIMIT: byteSizeVar.default('100kb'),
+  /**
+   * How long one readiness check may take before /readyz calls it failing. Below the probe's
+   * timeoutSeconds (2 in k8s/base), so the probe hears "not ready" rather than a timeout.
+   */
+  READINESS_TIMEOUT_MS: intVar({ min: 1, max: 60_000 }).default(1_000),
 };
+
+/** The part of every service's config that the kit itself reads. */
+export type BaseConfig = z.infer<z.ZodObject<typeof baseConfigShape>>;
 
 /**
  * Parses `env` with `shape`. Unset or empty variables take their defaults; anything else that

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
+import type { $ZodRawIssue } from 'zod/v4/core';
 
 /** One thing wrong with the input: where (a field name or JSON pointer) and what. */
 export interface FieldProblem {
@@ -70,6 +71,20 @@ export class TooLarge extends AppError {
   readonly title = 'Content too large';
 }
 
+/** The path exists, but not for this method; the answer carries `Allow`. */
+export class MethodNotAllowed extends AppError {
+  readonly status = 405;
+  readonly title = 'Method not allowed';
+  readonly allow: readonly string[];
+
+  constructor(method: string, path: string, allow: readonly string[]) {
+    super('method_not_allowed', `${path} answers ${allow.join(', ')}, not ${method}`, {
+      extensions: { allow },
+    });
+    this.allow = allow;
+  }
+}
+
 export class UnsupportedMediaType extends AppError {
   readonly status = 415;
   readonly title = 'Unsupported media type';
@@ -80,13 +95,47 @@ export class Unavailable extends AppError {
   readonly title = 'Service unavailable';
 }
 
+/** One choice per line is too much for a message; a long list is cut. */
+function oneOf(values: readonly unknown[]): string {
+  const named = values.slice(0, 30).map((value) => String(value));
+  return `${named.join(', ')}${values.length > named.length ? ', …' : ''}`;
+}
+
+/**
+ * Messages for people: "is required", "must be one of: …", rather than zod's "expected string,
+ * received undefined". Issues without a rule here keep the schema's own message.
+ */
+function humanMessage(issue: $ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return 'is required';
+      return `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+    case 'invalid_value':
+      return `must be one of: ${oneOf(issue.values)}`;
+    case 'invalid_union': {
+      const { options } = issue as { options?: readonly unknown[] };
+      if (!options) return undefined;
+      const given = (issue.input as Record<string, unknown> | undefined)?.[
+        String(issue.path?.at(-1))
+      ];
+      return given === undefined
+        ? `is required: one of ${oneOf(options)}`
+        : `must be one of: ${oneOf(options)}`;
+    }
+    case 'unrecognized_keys':
+      return `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`;
+    default:
+      return undefined;
+  }
+}
+
 /** Parses `value` with `schema`, or throws Invalid naming each field that does not fit. */
 export function parseOrThrow<Schema extends z.ZodType>(
   schema: Schema,
   value: unknown,
   where?: string,
 ): z.output<Schema> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { error: humanMessage });
   if (result.success) return result.data;
   throw new Invalid(
     result.error.issues.map((issue) => ({
@@ -171,6 +220,7 @@ export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, ne
         ? fromBodyParser(error)
         : undefined;
   if (known) {
+    if (known instanceof MethodNotAllowed) res.setHeader('Allow', known.allow.join(', '));
     if (known.status >= 500) req.log.error({ err: error }, 'request failed');
     sendProblem(res, problemFor(known, req.originalUrl));
     return;
@@ -183,8 +233,4 @@ export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, ne
     detail: `see the logs for request ${String(req.id)}`,
     instance: req.originalUrl,
   });
-};
-
-export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(new NotFound('route_not_found', `no route for ${req.method} ${req.path}`));
 };

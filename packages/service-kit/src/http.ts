@@ -1,44 +1,89 @@
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
-import { notFoundHandler, problemHandler, UnsupportedMediaType } from './errors.ts';
-import type { Health } from './health.ts';
-import { type Logger, useRequestLogging } from './logging.ts';
-import type { Metrics } from './metrics.ts';
+import { MethodNotAllowed, NotFound, problemHandler, UnsupportedMediaType } from './errors.ts';
+import { useRequestLogging } from './logging.ts';
+import { type OpenApiDocument, openApiRoutes } from './openapi.ts';
+import type { ServiceKit } from './service.ts';
 
-export interface ServiceAppOptions {
-  log: Logger;
-  metrics: Metrics;
-  health: Health;
-  /** Largest JSON body accepted, e.g. `100kb`; larger ones answer 413. */
-  bodyLimit: string;
+export interface ServiceAppOptions extends Omit<ServiceKit, 'stopping'> {
   /** The service's own routes, mounted after the kit's and before the error handlers. */
   routes: Router;
+  /** Served at /openapi.json, with an interactive reference at /docs and links at /. */
+  openapi?: OpenApiDocument;
   /**
-   * Media types the routes read as streams themselves (e.g. `application/x-ndjson`); they pass
-   * unparsed and without the JSON size limit. Any other non-JSON body answers 415.
+   * Routes that read their body themselves, as a stream, keyed `METHOD /path`, with the media
+   * types each takes: `{ 'POST /convert/stream': ['application/x-ndjson'] }`. Their bodies pass
+   * unparsed and without the JSON size limit; any other type answers 415. Every other route's
+   * body must be JSON (415 otherwise), parsed within `bodyLimit` (413 beyond).
    */
-  streamTypes?: readonly string[];
+  bodyStreams?: Readonly<Record<string, readonly string[]>>;
 }
 
-function onlyJsonBodies(streamTypes: readonly string[]): RequestHandler {
-  const accepted = ['json', ...streamTypes];
-  const named = ['application/json', ...streamTypes].join(' or ');
-  return (req, _res, next) => {
-    const length = req.headers['content-length'];
-    const hasBody =
-      (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
-    if (hasBody && !req.is(accepted)) {
+function hasBody(req: express.Request): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+function bodies(options: ServiceAppOptions): RequestHandler {
+  const streams = options.bodyStreams ?? {};
+  const json = express.json({ limit: options.bodyLimit, strict: false, type: () => true });
+  return (req, res, next) => {
+    if (!hasBody(req)) {
+      next();
+      return;
+    }
+    const types = streams[`${req.method} ${req.path}`];
+    if (!req.is(types ? [...types] : ['json'])) {
+      const named = (types ?? ['application/json']).join(' or ');
       next(new UnsupportedMediaType('unsupported_media_type', `send the body as ${named}`));
       return;
     }
-    next();
+    if (types) next();
+    else json(req, res, next);
+  };
+}
+
+/** The slice of express's router layers this needs: stateless `match` (router ≥ 2.2). */
+interface RouterLayer {
+  match(path: string): false | { path: string };
+  route?: { methods: Record<string, boolean | undefined> };
+  handle: { stack?: RouterLayer[] };
+}
+
+function collectMethods(stack: readonly RouterLayer[], path: string, into: Set<string>): void {
+  for (const layer of stack) {
+    const matched = layer.match(path);
+    if (!matched) continue;
+    if (layer.route) {
+      for (const [method, on] of Object.entries(layer.route.methods)) {
+        if (on && method !== '_all') into.add(method.toUpperCase());
+      }
+    } else if (layer.handle.stack) {
+      collectMethods(layer.handle.stack, path.slice(matched.path.length) || '/', into);
+    }
+  }
+}
+
+/** 405 with `Allow` where the path is served under other methods; 404 where it is not at all. */
+function unmatched(routers: readonly Router[]): RequestHandler {
+  return (req, _res, next) => {
+    const allow = new Set<string>();
+    for (const router of routers) {
+      collectMethods((router as unknown as { stack: RouterLayer[] }).stack, req.path, allow);
+    }
+    if (allow.has('GET')) allow.add('HEAD');
+    if (allow.size > 0 && !allow.has(req.method)) {
+      next(new MethodNotAllowed(req.method, req.path, [...allow].sort()));
+      return;
+    }
+    next(new NotFound('route_not_found', `no route for ${req.method} ${req.path}`));
   };
 }
 
 /**
  * The express app every service shares: security headers, request logs with ids, metrics,
- * health endpoints, JSON bodies with a size limit, and problem+json for every error.
- * It never listens; main.ts does.
+ * health endpoints, the OpenAPI document and its reference, bodies checked by type and size,
+ * 405 and 404 answered as such, and problem+json for every error. It never listens; main.ts does.
  */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const { log, metrics, health } = options;
@@ -54,14 +99,18 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     if (health.shuttingDown) res.setHeader('Connection', 'close');
     next();
   });
-  app.use(health.router);
-  app.get('/metrics', async (_req, res) => {
+
+  const kitRoutes = express.Router();
+  kitRoutes.use(health.router);
+  kitRoutes.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use(onlyJsonBodies(options.streamTypes ?? []));
-  app.use(express.json({ limit: options.bodyLimit, strict: false }));
+  if (options.openapi) kitRoutes.use(openApiRoutes(options.openapi));
+
+  app.use(kitRoutes);
+  app.use(bodies(options));
   app.use(options.routes);
-  app.use(notFoundHandler);
+  app.use(unmatched([kitRoutes, options.routes]));
   app.use(problemHandler);
   return app;
 }

@@ -1,11 +1,18 @@
-export { baseConfigShape, byteSizeVar, ConfigError, intVar, loadConfig } from './config.ts';
+export {
+  type BaseConfig,
+  baseConfigShape,
+  byteSizeVar,
+  ConfigError,
+  intVar,
+  loadConfig,
+} from './config.ts';
 export {
   AppError,
   Conflict,
   type FieldProblem,
   Invalid,
+  MethodNotAllowed,
   NotFound,
-  notFoundHandler,
   PROBLEM_CONTENT_TYPE,
   parseOrThrow,
   problemHandler,
@@ -19,8 +26,36 @@ export { createServiceApp, type ServiceAppOptions } from './http.ts';
 export {
   type Closer,
   createLifecycle,
+  type ErrorEmitter,
   type Lifecycle,
   type LifecycleOptions,
+  type ListenOptions,
+  type Resource,
 } from './lifecycle.ts';
 export { createLogger, type Logger, type LoggerOptions, useRequestLogging } from './logging.ts';
 export { createMetrics, type Metrics } from './metrics.ts';
+export {
+  type JsonSchema,
+  jsonBody,
+  jsonResponse,
+  type OpenApiDocument,
+  openApiRoutes,
+  problemResponse,
+  problemSchema,
+  queryParameter,
+  queryParametersOf,
+  ref,
+  schemaOf,
+} from './openapi.ts';
+export {
+  createHttpServer,
+  dropRestOfBody,
+  type HttpServer,
+  type HttpServerOptions,
+} from './server.ts';
+export {
+  runService,
+  type ServiceDefinition,
+  type ServiceKit,
+  type StartContext,
+} from './service.ts';

@@ -1,11 +1,29 @@
-import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import type { Health } from './health.ts';
+import type { Health, ReadinessCheck } from './health.ts';
 import type { Logger } from './logging.ts';
+import { type HttpServer, listenOn } from './server.ts';
 
 export type Closer = () => Promise<void> | void;
+
+/** Anything that emits 'error' events: pg's Pool (an idle client's error), ioredis (reconnects). */
+export interface ErrorEmitter {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/** One dependency of a service, registered once: what readiness asks of it, and how it closes. */
+export interface Resource {
+  name: string;
+  /** Resolves while the dependency is usable; /readyz fails while it rejects or times out. */
+  ready?: ReadinessCheck;
+  close: Closer;
+  /**
+   * A client that reports trouble as 'error' events. Without a listener such an event crashes
+   * the process; the kit logs it instead, and the readiness check says whether it still works.
+   */
+  errors?: ErrorEmitter;
+}
 
 export interface LifecycleOptions {
   log: Logger;
@@ -28,46 +46,75 @@ export interface ListenOptions {
 }
 
 export interface Lifecycle {
-  /** Registers a resource; on shutdown resources close in the reverse order of registration. */
-  onClose(name: string, close: Closer): void;
-  /** Starts serving `app` and registers the server as the next resource to close. */
+  /** Adds a dependency: its readiness check joins /readyz, its close runs on shutdown. */
+  register(resource: Resource): void;
+  /** Starts serving `app`. However late it is called, the HTTP server closes before any resource. */
   listen(app: Express, options: ListenOptions): Promise<Server>;
-  /** Flips readiness, drains in-flight requests, closes resources, exits. Runs once. */
-  shutdown(reason: string): Promise<void>;
-  /** Calls shutdown on SIGTERM and SIGINT. */
-  handleSignals(): void;
-}
-
-async function closeServer(server: Server): Promise<void> {
-  const closed = once(server, 'close');
-  // Stops accepting; in-flight requests finish, then their connections end.
-  server.close();
-  server.closeIdleConnections();
-  await closed;
+  /**
+   * Aborts when the server stops taking requests: a long response (a stream) ends itself then,
+   * with a last word to its client, rather than being cut off at the deadline.
+   */
+  readonly stopping: AbortSignal;
+  /**
+   * Flips readiness, drains, closes the HTTP servers and then the resources in reverse order of
+   * registration, and exits: 0, or 1 when a close failed, `exitCode` asked for it, or the
+   * budget ran out. Runs once; later calls return the same promise.
+   */
+  shutdown(reason: string, exitCode?: number): Promise<void>;
+  /** SIGTERM and SIGINT shut down; an uncaught exception or unhandled rejection logs and shuts down with 1. */
+  handleProcessEvents(): void;
 }
 
 export function createLifecycle(options: LifecycleOptions): Lifecycle {
   const { log, health } = options;
   const exit = options.exit ?? ((code: number) => process.exit(code));
-  const closers: { name: string; close: Closer }[] = [];
+  const resources: Resource[] = [];
+  const servers: HttpServer[] = [];
+  const stopping = new AbortController();
   let shutdown: Promise<void> | undefined;
 
+  async function closeAll(): Promise<boolean> {
+    let clean = true;
+    const close = async (name: string, run: Closer) => {
+      try {
+        await run();
+        log.info({ resource: name }, 'closed');
+      } catch (error) {
+        clean = false;
+        log.error({ err: error, resource: name }, 'close failed; closing the rest');
+      }
+    };
+    stopping.abort();
+    // The server first, so that no handler is left using a client that has closed.
+    await Promise.all(servers.map((http) => close('http server', () => http.close())));
+    for (const { name, close: run } of resources.toReversed()) await close(name, run);
+    return clean;
+  }
+
   const lifecycle: Lifecycle = {
-    onClose(name, close) {
-      closers.push({ name, close });
+    stopping: stopping.signal,
+
+    register(resource) {
+      resources.push(resource);
+      if (resource.ready) health.addCheck(resource.name, resource.ready);
+      resource.errors?.on('error', (error) => {
+        log.warn({ err: error, resource: resource.name }, 'dependency reported an error');
+      });
     },
 
     async listen(app, { port, host, requestTimeoutMs }) {
-      const server = app.listen(port, host);
-      if (requestTimeoutMs !== undefined) server.requestTimeout = requestTimeoutMs;
-      await once(server, 'listening');
-      const address = server.address() as AddressInfo;
+      const http = await listenOn(app, {
+        port,
+        host,
+        ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+      });
+      servers.push(http);
+      const address = http.server.address() as AddressInfo;
       log.info({ host: address.address, port: address.port }, 'listening');
-      lifecycle.onClose('http server', () => closeServer(server));
-      return server;
+      return http.server;
     },
 
-    shutdown(reason) {
+    shutdown(reason, exitCode = 0) {
       shutdown ??= (async () => {
         log.info({ reason }, 'shutting down');
         health.markShuttingDown();
@@ -76,30 +123,31 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
           exit(1);
         }, options.timeoutMs);
         deadline.unref();
-        try {
-          if (options.drainDelayMs) {
-            await new Promise((resolve) => setTimeout(resolve, options.drainDelayMs));
-          }
-          for (const { name, close } of closers.toReversed()) {
-            await close();
-            log.info({ resource: name }, 'closed');
-          }
-          clearTimeout(deadline);
-          log.info('shutdown complete');
-          exit(0);
-        } catch (error) {
-          clearTimeout(deadline);
-          log.error({ err: error }, 'shutdown failed');
-          exit(1);
+        // Nothing listens yet when start-up fails: there is no traffic to drain.
+        if (options.drainDelayMs && servers.length > 0) {
+          await new Promise((resolve) => setTimeout(resolve, options.drainDelayMs));
         }
+        const clean = await closeAll();
+        clearTimeout(deadline);
+        const code = clean ? exitCode : 1;
+        log.info({ exitCode: code }, 'shutdown complete');
+        exit(code);
       })();
       return shutdown;
     },
 
-    handleSignals() {
+    handleProcessEvents() {
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         process.once(signal, () => void lifecycle.shutdown(signal));
       }
+      process.on('uncaughtException', (error) => {
+        log.fatal({ err: error }, 'uncaught exception; shutting down');
+        void lifecycle.shutdown('uncaught exception', 1);
+      });
+      process.on('unhandledRejection', (reason) => {
+        log.fatal({ err: reason }, 'unhandled promise rejection; shutting down');
+        void lifecycle.shutdown('unhandled rejection', 1);
+      });
     },
   };
   return lifecycle;

@@ -1,13 +1,7 @@
 import { PassThrough } from 'node:stream';
 import express, { type Router } from 'express';
-import {
-  createHealth,
-  createLogger,
-  createMetrics,
-  createServiceApp,
-  type Health,
-} from '../src/index.ts';
-import { listenOnFreePort } from '../src/testing.ts';
+import { createServiceApp, type Health, type ServiceAppOptions } from '../src/index.ts';
+import { listenOnFreePort, testKit } from '../src/testing.ts';
 
 export interface TestApp {
   baseUrl: string;
@@ -17,28 +11,33 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+type Extras = Pick<ServiceAppOptions, 'openapi' | 'bodyStreams'>;
+
 /** The kit's app around `routes`, listening on a free port, with its log captured. */
 export async function startKitApp(
   routes: Router = express.Router(),
   level = 'debug',
+  extras: Extras = {},
 ): Promise<TestApp> {
   const output = new PassThrough();
   let text = '';
   output.on('data', (chunk: Buffer) => {
     text += chunk.toString();
   });
-  const health = createHealth({ checkTimeoutMs: 200 });
-  const app = createServiceApp({
-    log: createLogger({ service: 'test', level, destination: output }),
-    metrics: createMetrics({ service: 'test' }),
-    health,
+  const {
+    stop: _stop,
+    stopping: _stopping,
+    ...kit
+  } = testKit({
+    level,
+    destination: output,
     bodyLimit: '1kb',
-    routes,
+    readinessTimeoutMs: 200,
   });
-  const running = await listenOnFreePort(app);
+  const running = await listenOnFreePort(createServiceApp({ ...kit, ...extras, routes }));
   return {
     baseUrl: running.baseUrl,
-    health,
+    health: kit.health,
     logLines: () =>
       text
         .split('\n')

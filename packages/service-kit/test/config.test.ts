@@ -10,6 +10,8 @@ describe('loadConfig', () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       SHUTDOWN_TIMEOUT_MS: 10_000,
+      SHUTDOWN_DELAY_MS: 0,
+      READINESS_TIMEOUT_MS: 1_000,
       BODY_LIMIT: '100kb',
       PORT: 8080,
     });

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
@@ -149,5 +150,185 @@ describe('GET /metrics', () => {
       /http_request_duration_seconds_bucket\{le="0.005",service="test",method="GET"/,
     );
     expect(text).toContain('process_cpu_seconds_total');
+  });
+});
+
+describe('messages for people', () => {
+  async function invalid(body: unknown) {
+    const schema = z.object({
+      name: z.string(),
+      size: z.enum(['small', 'large']),
+      count: z.number(),
+    });
+    const routes = express.Router();
+    routes.post('/check', (req, res) => {
+      res.json(parseOrThrow(schema.strict(), req.body));
+    });
+    const checked = await startKitApp(routes, 'silent');
+    try {
+      const response = await fetch(`${checked.baseUrl}/check`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(400);
+      return ((await problem(response)).errors ?? []) as { field: string; detail: string }[];
+    } finally {
+      await checked.close();
+    }
+  }
+
+  test('a missing field is required, a wrong type names the type, an unknown value lists the accepted ones', async () => {
+    expect(await invalid({ size: 'medium', count: 'three', colour: 'red' })).toEqual([
+      { field: 'name', detail: 'is required' },
+      { field: 'size', detail: 'must be one of: small, large' },
+      { field: 'count', detail: 'must be a number' },
+      { field: '(root)', detail: 'unknown field: colour' },
+    ]);
+  });
+
+  test('a discriminator that is missing or unknown lists the accepted values', async () => {
+    const schema = z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('circle'), r: z.number() }),
+      z.object({ kind: z.literal('square'), side: z.number() }),
+    ]);
+    const detail = (value: unknown) => {
+      try {
+        parseOrThrow(schema, value);
+      } catch (error) {
+        return (error as { errors: { detail: string }[] }).errors[0]?.detail;
+      }
+      return undefined;
+    };
+    expect(detail({})).toBe('is required: one of circle, square');
+    expect(detail({ kind: 'triangle' })).toBe('must be one of: circle, square');
+  });
+});
+
+describe('methods, body types and malformed requests', () => {
+  let kit: TestApp;
+
+  beforeAll(async () => {
+    const routes = express.Router();
+    routes.get('/items', (_req, res) => {
+      res.json([]);
+    });
+    routes.post('/items', (req, res) => {
+      res.json({ got: req.body });
+    });
+    routes.post('/items/stream', async (req, res) => {
+      let bytes = 0;
+      for await (const chunk of req) bytes += (chunk as Buffer).length;
+      res.json({ bytes });
+    });
+    kit = await startKitApp(routes, 'silent', {
+      bodyStreams: { 'POST /items/stream': ['application/x-ndjson'] },
+    });
+  });
+
+  afterAll(() => kit.close());
+
+  test('a path served under other methods answers 405 with Allow', async () => {
+    const response = await fetch(`${kit.baseUrl}/items`, { method: 'DELETE' });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD, POST');
+    expect(await problem(response)).toMatchObject({ code: 'method_not_allowed' });
+  });
+
+  test('a kit route answers 405 too', async () => {
+    const response = await fetch(`${kit.baseUrl}/healthz`, { method: 'POST' });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  test('a stream route reads its own type unparsed, and answers 415 to JSON', async () => {
+    const streamed = await fetch(`${kit.baseUrl}/items/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: '{"a":1}\n{"a":2}\n',
+    });
+    expect(await streamed.json()).toEqual({ bytes: 16 });
+
+    const json = await fetch(`${kit.baseUrl}/items/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":1}',
+    });
+    expect(json.status).toBe(415);
+    expect((await problem(json)).detail).toBe('send the body as application/x-ndjson');
+  });
+
+  test("a JSON route answers 415 to a stream route's type", async () => {
+    const response = await fetch(`${kit.baseUrl}/items`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: '{"a":1}\n',
+    });
+    expect(response.status).toBe(415);
+    expect((await problem(response)).detail).toBe('send the body as application/json');
+  });
+
+  // fetch cannot send these: they are written on a raw socket.
+  async function raw(head: string) {
+    const socket = connect(Number(new URL(kit.baseUrl).port), '127.0.0.1');
+    socket.end(head, 'latin1');
+    let text = '';
+    for await (const chunk of socket) text += (chunk as Buffer).toString('latin1');
+    const [headers = '', body = ''] = text.split('\r\n\r\n');
+    return {
+      status: Number(headers.split(' ')[1]),
+      type: /content-type: ([^\r\n]+)/i.exec(headers)?.[1],
+      body,
+    };
+  }
+
+  test.each([
+    ['a 20 KB URL', `GET /${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 431],
+    ['a byte ≥ 0x80 in the URL', 'GET /caf\xe9 HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    [
+      'bad chunked encoding',
+      'POST /items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      400,
+    ],
+  ])('%s answers %i as problem+json', async (_name, head, status) => {
+    const answer = await raw(head);
+    expect(answer.status).toBe(status);
+    expect(answer.type).toBe('application/problem+json');
+    expect(JSON.parse(answer.body)).toMatchObject({ status, type: expect.any(String) });
+  });
+});
+
+describe('the API reference', () => {
+  test('/openapi.json serves the document, /docs a page that loads its viewer from the service, / points to both', async () => {
+    const openapi = { openapi: '3.1.1', info: { title: 'things', version: '1.0.0' }, paths: {} };
+    const docs = await startKitApp(express.Router(), 'silent', { openapi });
+    try {
+      expect(await (await fetch(`${docs.baseUrl}/openapi.json`)).json()).toEqual(openapi);
+
+      const page = await fetch(`${docs.baseUrl}/docs`);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      const html = await page.text();
+      const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]);
+      expect(scripts).toEqual(['/docs/assets/swagger-ui-bundle.js', '/docs/init.js']);
+      for (const script of scripts) {
+        const asset = await fetch(`${docs.baseUrl}${script}`);
+        expect(asset.status).toBe(200);
+        expect(asset.headers.get('content-type')).toMatch(/javascript/);
+        await asset.arrayBuffer();
+      }
+
+      const index = await fetch(`${docs.baseUrl}/`);
+      expect(await index.json()).toMatchObject({
+        links: { docs: '/docs', openapi: '/openapi.json' },
+      });
+      const browser = await fetch(`${docs.baseUrl}/`, {
+        headers: { accept: 'text/html' },
+        redirect: 'manual',
+      });
+      expect(browser.status).toBe(302);
+      expect(browser.headers.get('location')).toBe('/docs');
+    } finally {
+      await docs.close();
+    }
   });
 });

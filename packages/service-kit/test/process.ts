@@ -10,6 +10,8 @@ export interface LogLine {
 export interface ServiceProcess {
   child: ChildProcess;
   lines: LogLine[];
+  /** Everything the process wrote to stderr (a stack trace would land here). */
+  stderr(): string;
   /** Resolves with the first log line (already seen or still to come) that matches. */
   waitFor(match: (line: LogLine) => boolean): Promise<LogLine>;
   exited: Promise<number | null>;
@@ -19,7 +21,11 @@ export interface ServiceProcess {
 export function startProcess(entry: string, env: Record<string, string> = {}): ServiceProcess {
   const child = spawn(process.execPath, [entry], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
   });
   const lines: LogLine[] = [];
   const waiters: { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
@@ -37,6 +43,7 @@ export function startProcess(entry: string, env: Record<string, string> = {}): S
   return {
     child,
     lines,
+    stderr: () => stderr,
     exited,
     waitFor(match) {
       const seen = lines.find(match);
