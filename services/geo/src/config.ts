@@ -4,8 +4,6 @@ export const configShape = {
   ...baseConfigShape,
   /** 8084 is geo's port when all five services run side by side on one machine. */
   PORT: intVar({ min: 0, max: 65_535 }).default(8084),
-  /** See the kit's LifecycleOptions.drainDelayMs; 0 on Kubernetes, where preStop waits. */
-  SHUTDOWN_DELAY_MS: intVar({ min: 0, max: 60_000 }).default(0),
   /** A full batch of 10,000 verbose points is about 1 MB of JSON. */
   BODY_LIMIT: byteSizeVar.default('1mb'),
   /** Most points in one POST /convert/batch; more answer 413 and belong in a stream. */

@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream/promises';
-import { parseOrThrow, TooLarge } from '@quadrants/service-kit';
+import { dropRestOfBody, parseOrThrow, TooLarge } from '@quadrants/service-kit';
 import express, { type Request, type Router } from 'express';
 import { type Conversion, convert, type Position } from '../domain/convert.ts';
 import { builtInIds } from '../domain/crs-catalog.ts';
@@ -78,7 +78,17 @@ function answerLine(
   }
 }
 
-export function convertRoutes(limits: ConvertLimits): Router {
+/** The last line of a stream cut short by a shutdown: the client sends again from `line` on. */
+function shuttingDownLine(line: number): ItemError {
+  const detail = `the server is shutting down: lines from ${line} on were not read; send them again`;
+  return { error: { status: 503, code: 'shutting_down', detail, errors: [] }, line };
+}
+
+/**
+ * `stopping` aborts when the server shuts down: a stream then stops reading, answers the lines
+ * it has read, ends with a line saying so, and closes cleanly.
+ */
+export function convertRoutes(limits: ConvertLimits, stopping: AbortSignal): Router {
   const router = express.Router();
 
   router.get('/convert', (req, res) => {
@@ -131,9 +141,12 @@ export function convertRoutes(limits: ConvertLimits): Router {
     const parsedOptions = parseOrThrow(OptionsQuery, options);
     res.status(200).type('application/x-ndjson');
     let answered = 0;
+    let lastLine = 0;
+    let cutShort = false;
     try {
       await pipeline(
-        req,
+        // Not destroyed when the stream stops early: a destroyed request resets the connection.
+        req.iterator({ destroyOnReturn: false }),
         (source: AsyncIterable<Buffer>) => ndjsonLines(source, limits.streamMaxLineBytes),
         async function* (batches: AsyncIterable<Line[]>) {
           for await (const lines of batches) {
@@ -142,11 +155,21 @@ export function convertRoutes(limits: ConvertLimits): Router {
               out += `${JSON.stringify(answerLine(line, parsedOptions, limits))}\n`;
             }
             answered += lines.length;
+            lastLine = lines.at(-1)?.number ?? lastLine;
             yield out;
+            if (stopping.aborted) {
+              cutShort = true;
+              yield `${JSON.stringify(shuttingDownLine(lastLine + 1))}\n`;
+              return;
+            }
           }
         },
         res,
       );
+      if (cutShort) {
+        req.log.info({ answered }, 'stream cut short by shutdown');
+        dropRestOfBody(req);
+      }
     } catch (error) {
       // The client went away mid-stream; there is no one left to answer.
       req.log.info({ err: error, answered }, 'stream ended early');

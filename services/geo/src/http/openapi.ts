@@ -1,6 +1,15 @@
-import { PROBLEM_CONTENT_TYPE } from '@quadrants/service-kit';
-import express, { type Router } from 'express';
-import { z } from 'zod';
+import {
+  type JsonSchema,
+  jsonBody,
+  jsonResponse,
+  type OpenApiDocument,
+  problemResponse,
+  problemSchema,
+  queryParameter,
+  queryParametersOf,
+  ref,
+  schemaOf,
+} from '@quadrants/service-kit';
 import {
   BatchBody,
   BatchOut,
@@ -16,36 +25,6 @@ import {
   Position,
 } from './schemas.ts';
 
-type JsonSchema = Record<string, unknown>;
-
-/** A zod schema as JSON Schema 2020-12 (OpenAPI 3.1's dialect), without the $schema key. */
-function schemaOf(schema: z.ZodType, io: 'input' | 'output' = 'input'): JsonSchema {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, target: 'draft-2020-12' });
-  return rest;
-}
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-
-function parameter(name: string, schema: JsonSchema, required: boolean): JsonSchema {
-  const { description, ...rest } = schema;
-  return {
-    name,
-    in: 'query',
-    required,
-    ...(typeof description === 'string' ? { description } : {}),
-    schema: rest,
-  };
-}
-
-/** Query parameters from a JSON object schema's properties. */
-function parametersOf(object: JsonSchema): JsonSchema[] {
-  const properties = (object.properties ?? {}) as Record<string, JsonSchema>;
-  const required = new Set((object.required ?? []) as string[]);
-  return Object.entries(properties).map(([name, schema]) =>
-    parameter(name, schema, required.has(name)),
-  );
-}
-
 /** GET /convert takes every system's fields; each is listed once, `from` first. */
 function convertParameters(position: JsonSchema): JsonSchema[] {
   const variants = (position.oneOf ?? position.anyOf ?? []) as JsonSchema[];
@@ -56,11 +35,12 @@ function convertParameters(position: JsonSchema): JsonSchema[] {
     const from = properties.from ?? {};
     systems.push(...((from.enum as string[] | undefined) ?? [from.const as string]));
     for (const [name, schema] of Object.entries(properties)) {
-      if (name !== 'from' && !fields.has(name)) fields.set(name, parameter(name, schema, false));
+      if (name !== 'from' && !fields.has(name))
+        fields.set(name, queryParameter(name, schema, false));
     }
   }
   return [
-    parameter(
+    queryParameter(
       'from',
       {
         type: 'string',
@@ -73,7 +53,7 @@ function convertParameters(position: JsonSchema): JsonSchema[] {
       true,
     ),
     ...fields.values(),
-    ...parametersOf(schemaOf(OptionsQuery)).map((p) =>
+    ...queryParametersOf(schemaOf(OptionsQuery)).map((p) =>
       p.name === 'to'
         ? { ...p, description: 'Comma-separated systems to answer in, e.g. utm,mgrs,EPSG:27700.' }
         : p,
@@ -81,28 +61,17 @@ function convertParameters(position: JsonSchema): JsonSchema[] {
   ];
 }
 
-const json = (schema: object, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const problem = (description: string) => ({
-  description,
-  content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem') } },
-});
-const bodyOf = (name: string) => ({
-  required: true,
-  content: { 'application/json': { schema: ref(name) } },
-});
-
-const invalid = problem('A field is missing, malformed or out of range, or the body is not JSON.');
-const outside = problem(
+const invalid = problemResponse(
+  'A field is missing, malformed or out of range, or the body is not JSON.',
+);
+const outside = problemResponse(
   'Well-formed, but outside what the system covers (a zone, an area of use).',
 );
-const tooLarge = problem('The body is larger than the service accepts.');
-const notJson = problem('The body is not application/json.');
+const tooLarge = problemResponse('The body is larger than the service accepts.');
+const notJson = problemResponse('The body is not application/json.');
 
 /** The OpenAPI 3.1 description of geo, generated from the schemas that validate. */
-export function openApiDocument() {
+export function openApiDocument(): OpenApiDocument {
   const position = schemaOf(Position);
   const batch = schemaOf(BatchBody);
   (batch.properties as Record<string, JsonSchema>).points = {
@@ -127,7 +96,7 @@ export function openApiDocument() {
           summary: 'Convert one position given in the query string (cacheable)',
           parameters: convertParameters(position),
           responses: {
-            '200': json(ref('Conversion'), 'The position in each system asked for.'),
+            '200': jsonResponse(ref('Conversion'), 'The position in each system asked for.'),
             '304': { description: 'Not modified: the ETag in If-None-Match is current.' },
             '400': invalid,
             '422': outside,
@@ -136,9 +105,9 @@ export function openApiDocument() {
         post: {
           operationId: 'convertBody',
           summary: 'Convert one position given as JSON',
-          requestBody: bodyOf('ConvertRequest'),
+          requestBody: jsonBody('ConvertRequest'),
           responses: {
-            '200': json(ref('Conversion'), 'The position in each system asked for.'),
+            '200': jsonResponse(ref('Conversion'), 'The position in each system asked for.'),
             '400': invalid,
             '413': tooLarge,
             '415': notJson,
@@ -150,11 +119,13 @@ export function openApiDocument() {
         post: {
           operationId: 'convertBatch',
           summary: 'Convert up to the configured number of positions; each answered in place',
-          requestBody: bodyOf('BatchRequest'),
+          requestBody: jsonBody('BatchRequest'),
           responses: {
-            '200': json(ref('BatchResponse'), 'One result per point, in order.'),
+            '200': jsonResponse(ref('BatchResponse'), 'One result per point, in order.'),
             '400': invalid,
-            '413': problem('More points than GEO_BATCH_MAX_POINTS, or a body over the limit.'),
+            '413': problemResponse(
+              'More points than GEO_BATCH_MAX_POINTS, or a body over the limit.',
+            ),
             '415': notJson,
           },
         },
@@ -166,7 +137,7 @@ export function openApiDocument() {
           description:
             'One Position per line in, one line out per line in, in order: a Conversion, or an ' +
             'ItemError naming the line. A bad line does not stop the stream.',
-          parameters: parametersOf(schemaOf(OptionsQuery)),
+          parameters: queryParametersOf(schemaOf(OptionsQuery)),
           requestBody: {
             required: true,
             content: { 'application/x-ndjson': { schema: ref('Position') } },
@@ -177,7 +148,7 @@ export function openApiDocument() {
               content: { 'application/x-ndjson': { schema: ref('StreamLine') } },
             },
             '400': invalid,
-            '415': problem('The body is not application/x-ndjson.'),
+            '415': problemResponse('The body is not application/x-ndjson.'),
           },
         },
       },
@@ -185,9 +156,12 @@ export function openApiDocument() {
         get: {
           operationId: 'geodesicInverseQuery',
           summary: 'Distance and azimuths between two points (cacheable)',
-          parameters: parametersOf(schemaOf(GeodesicInverseBody)),
+          parameters: queryParametersOf(schemaOf(GeodesicInverseBody)),
           responses: {
-            '200': json(ref('GeodesicInverse'), 'The shortest path on the WGS84 ellipsoid.'),
+            '200': jsonResponse(
+              ref('GeodesicInverse'),
+              'The shortest path on the WGS84 ellipsoid.',
+            ),
             '304': { description: 'Not modified.' },
             '400': invalid,
           },
@@ -195,9 +169,12 @@ export function openApiDocument() {
         post: {
           operationId: 'geodesicInverseBody',
           summary: 'Distance and azimuths between two points',
-          requestBody: bodyOf('GeodesicInverseRequest'),
+          requestBody: jsonBody('GeodesicInverseRequest'),
           responses: {
-            '200': json(ref('GeodesicInverse'), 'The shortest path on the WGS84 ellipsoid.'),
+            '200': jsonResponse(
+              ref('GeodesicInverse'),
+              'The shortest path on the WGS84 ellipsoid.',
+            ),
             '400': invalid,
             '415': notJson,
           },
@@ -207,9 +184,9 @@ export function openApiDocument() {
         get: {
           operationId: 'geodesicDirectQuery',
           summary: 'Where a distance along an azimuth leads (cacheable)',
-          parameters: parametersOf(schemaOf(GeodesicDirectBody)),
+          parameters: queryParametersOf(schemaOf(GeodesicDirectBody)),
           responses: {
-            '200': json(ref('GeodesicDirect'), 'The end point and its azimuth.'),
+            '200': jsonResponse(ref('GeodesicDirect'), 'The end point and its azimuth.'),
             '304': { description: 'Not modified.' },
             '400': invalid,
           },
@@ -217,9 +194,9 @@ export function openApiDocument() {
         post: {
           operationId: 'geodesicDirectBody',
           summary: 'Where a distance along an azimuth leads',
-          requestBody: bodyOf('GeodesicDirectRequest'),
+          requestBody: jsonBody('GeodesicDirectRequest'),
           responses: {
-            '200': json(ref('GeodesicDirect'), 'The end point and its azimuth.'),
+            '200': jsonResponse(ref('GeodesicDirect'), 'The end point and its azimuth.'),
             '400': invalid,
             '415': notJson,
           },
@@ -230,7 +207,7 @@ export function openApiDocument() {
           operationId: 'listSystems',
           summary: 'The coordinate systems this service reads and writes',
           responses: {
-            '200': json(ref('CrsList'), 'Every system, with its input fields.'),
+            '200': jsonResponse(ref('CrsList'), 'Every system, with its input fields.'),
             '304': { description: 'Not modified.' },
           },
         },
@@ -250,37 +227,8 @@ export function openApiDocument() {
         GeodesicDirectRequest: schemaOf(GeodesicDirectBody),
         GeodesicDirect: schemaOf(GeodesicDirectOut, 'output'),
         CrsList: schemaOf(CrsListOut, 'output'),
-        Problem: {
-          type: 'object',
-          description: 'RFC 9457 problem details.',
-          required: ['type', 'title', 'status'],
-          properties: {
-            type: { type: 'string' },
-            title: { type: 'string' },
-            status: { type: 'integer' },
-            detail: { type: 'string' },
-            instance: { type: 'string' },
-            code: { type: 'string' },
-            errors: {
-              type: 'array',
-              items: {
-                type: 'object',
-                required: ['field', 'detail'],
-                properties: { field: { type: 'string' }, detail: { type: 'string' } },
-              },
-            },
-          },
-        },
+        Problem: problemSchema,
       },
     },
   };
-}
-
-export function openApiRoutes(): Router {
-  const document = openApiDocument();
-  const router = express.Router();
-  router.get('/openapi.json', (_req, res) => {
-    res.json(document);
-  });
-  return router;
 }
