@@ -1,7 +1,10 @@
 // For component tests: the kit's pieces as a service's main.ts would make them, and the same
 // HTTP server the service runs, on a free loopback port.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
 import type { Express } from 'express';
 import { createHealth } from './health.ts';
 import { createLogger, type LoggerOptions } from './logging.ts';
@@ -58,6 +61,71 @@ export async function listenOnFreePort(app: Express): Promise<RunningApp> {
     async close() {
       http.server.closeAllConnections();
       await http.close();
+    },
+  };
+}
+
+export interface LogLine {
+  msg?: string;
+  [field: string]: unknown;
+}
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  lines: LogLine[];
+  /** Everything the process wrote to stderr (a stack trace would land here). */
+  stderr(): string;
+  /** Resolves with the first log line (already seen or still to come) that matches. */
+  waitFor(match: (line: LogLine) => boolean): Promise<LogLine>;
+  exited: Promise<number | null>;
+}
+
+/**
+ * Runs a service's TypeScript entry point as a real Node process (workspace packages from
+ * source) and reads its JSON log lines: for tests of start-up, shutdown and crashes.
+ */
+export function startServiceProcess(
+  entry: string,
+  env: Record<string, string> = {},
+): ServiceProcess {
+  const child = spawn(process.execPath, ['--conditions=@quadrants/source', entry], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const lines: LogLine[] = [];
+  const waiters: { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (text) => {
+    let line: LogLine;
+    try {
+      line = JSON.parse(text) as LogLine;
+    } catch {
+      line = { text }; // not a log line: a warning from Node, say
+    }
+    lines.push(line);
+    for (const waiter of waiters.filter((w) => w.match(line))) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve(line);
+    }
+  });
+
+  return {
+    child,
+    lines,
+    stderr: () => stderr,
+    exited,
+    waitFor(match) {
+      const seen = lines.find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        waiters.push({ match, resolve });
+        exited.then((code) => reject(new Error(`process exited (${code}) before the line came`)));
+      });
     },
   };
 }

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
-import { type LogLine, type ServiceProcess, startProcess } from './process.ts';
+import { type LogLine, type ServiceProcess, startServiceProcess } from '../src/testing.ts';
 
 const entry = fileURLToPath(new URL('./fixtures/slow-service.ts', import.meta.url));
 let service: ServiceProcess | undefined;
@@ -13,7 +13,7 @@ afterEach(() => {
 });
 
 function run(env: Record<string, string>) {
-  service = startProcess(entry, env);
+  service = startServiceProcess(entry, env);
   return service;
 }
 
