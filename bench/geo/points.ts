@@ -1,8 +1,8 @@
 // The points every geo throughput measure converts: seeded, so each run, and each part of a
 // run, converts the same ones.
-import type { LatLon } from '@quadrants/geo/src/domain/geographic.ts';
-// The accuracy tests' seeded generator: one mulberry32 in the repository.
-import { seededRandom } from '@quadrants/geo/test/accuracy/points.ts';
+import type { LatLon } from '@quadrants/geo/domain/geographic';
+// geo's seeded generator, the one its tests use too.
+import { seededRandom } from '@quadrants/geo/testing';
 
 const SEED = 0x9e0_2026;
 /** The UTM band: beyond it GeographicLib switches to UPS, which is other work. */
