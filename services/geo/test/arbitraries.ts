@@ -1,7 +1,8 @@
 /**
- * fast-check arbitraries for properties.test.ts: valid positions and options, and the hostile
- * values that stand in for one field. Each hostile arbitrary only yields values that its field
- * must refuse, so a property can demand a 400 naming that field.
+ * fast-check arbitraries for the property tests of every endpoint: valid positions and options,
+ * and the hostile values that stand in for one field. Each hostile arbitrary only yields values
+ * that its field must refuse, so a property can demand a 400 naming that field. Positions in
+ * the systems of the running service are in positions.ts.
  */
 import fc from 'fast-check';
 
@@ -318,3 +319,9 @@ export function anUnknownKey(known: readonly string[]): fc.Arbitrary<string> {
     )
     .filter((key) => !known.includes(key));
 }
+
+/** What a client might send as If-None-Match: lists, weak tags, wildcards and junk. */
+export const anEtagHeader: fc.Arbitrary<string> = fc.string({
+  unit: fc.constantFrom(...' "*,/W0123456789abcdefABCDEF-_'),
+  maxLength: 40,
+});
