@@ -1,6 +1,7 @@
 /**
  * POST /convert/batch: `{"points": [...], "to": […], …options}`, each point answered in place,
- * up to the batch limit. Examples and properties against the test limits of app.ts.
+ * up to the batch limit. Examples and properties against the test limits of app.ts, then a
+ * full batch against the limits geo ships with.
  *
  * Each property runs a bounded number of random cases. When one fails, fast-check prints the
  * shrunk counterexample and the seed; `fc.assert(..., { seed, path })` replays it.
@@ -8,7 +9,9 @@
 import type { RunningApp } from '@quadrants/service-kit/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startGeo, testLimits } from './app.ts';
+import { loadGeoConfig } from '../src/config.ts';
+import { seededRandom } from '../test-support/seeded-random.ts';
+import { startGeo, startGeoWith, testLimits } from './app.ts';
 import type { Fields } from './arbitraries.ts';
 import {
   client,
@@ -23,6 +26,7 @@ import {
 import {
   aRefusedOptionOf,
   aRefusedPosition,
+  asPosition,
   aValidPosition,
   type KnownSystems,
   learnSystems,
@@ -167,3 +171,64 @@ describe('POST /convert/batch', () => {
     await expectStillConverting(api);
   });
 });
+
+describe("POST /convert/batch with geo's default limits", () => {
+  const config = loadGeoConfig({});
+  let shipped: RunningApp;
+  let defaults: GeoClient;
+
+  beforeAll(async () => {
+    shipped = await startGeoWith(config);
+    defaults = client(shipped);
+  });
+  afterAll(() => shipped.close());
+
+  test.each(builtInIds)(
+    'a full batch of %s positions, with a space after every ":" and ",", is accepted',
+    async (system) => {
+      const size = config.GEO_BATCH_MAX_POINTS;
+      // The service writes the positions at full precision, as a client would send them back.
+      const written = await defaults.post('/convert/batch', {
+        points: pointsOnTheGlobe(size).map((point) => ({ from: 'latlon', ...point })),
+        to: [system],
+      });
+      expect(written.status, written.text.slice(0, 500)).toBe(200);
+      const points = (written.body as { results: Fields[] }).results.map((result) => ({
+        from: system,
+        ...asPosition(system, result[system]),
+      }));
+      const text = spaced({ points, to: ['latlon'] });
+      const answer = await defaults.postText('/convert/batch', text, 'application/json');
+      const bytes = Buffer.byteLength(text);
+      expect(answer.status, `${bytes} bytes: ${answer.text.slice(0, 500)}`).toBe(200);
+      const { results } = answer.body as { results: Partial<ItemError>[] };
+      expect(results).toHaveLength(size);
+      expect(results.filter((result) => result.error !== undefined)).toEqual([]);
+    },
+  );
+});
+
+/**
+ * `count` seeded points spread evenly over the globe's area up to 85° from the equator, where
+ * every built-in system (Web Mercator the last) has a value.
+ */
+function pointsOnTheGlobe(count: number): { lat: number; lon: number }[] {
+  const random = seededRandom(0x6e0_10);
+  const reach = Math.sin((85 * Math.PI) / 180);
+  return Array.from({ length: count }, () => ({
+    lat: (Math.asin((2 * random() - 1) * reach) * 180) / Math.PI,
+    lon: 360 * random() - 180,
+  }));
+}
+
+/** JSON as Python's json.dumps writes it by default: a space after every ':' and ','. */
+function spaced(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(spaced).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    const members = Object.entries(value).map(
+      ([key, item]) => `${JSON.stringify(key)}: ${spaced(item)}`,
+    );
+    return `{${members.join(', ')}}`;
+  }
+  return JSON.stringify(value);
+}
