@@ -207,6 +207,24 @@ function seLinux(
  * This project's rules on top of "restricted" (DESIGN.md): a read-only root filesystem, CPU and
  * memory requests with a memory limit, and, for pods meant to keep running, all three probes.
  */
+// The service kit's default for READINESS_TIMEOUT_MS (packages/service-kit/src/config.ts).
+const kitReadinessTimeoutMs = 1_000;
+
+/**
+ * For a container built on the service kit (an image of ours), how long a readiness check may
+ * take against how long the probe waits (its timeoutSeconds, 1 s when unset).
+ */
+function readinessBudget(container: IContainer): { checkMs: number; probeMs: number } | undefined {
+  if (!container.image?.startsWith('quadrants/') || container.readinessProbe === undefined) {
+    return undefined;
+  }
+  const set = container.env?.find((variable) => variable.name === 'READINESS_TIMEOUT_MS');
+  return {
+    checkMs: set?.value === undefined ? kitReadinessTimeoutMs : Number(set.value),
+    probeMs: (container.readinessProbe.timeoutSeconds ?? 1) * 1_000,
+  };
+}
+
 export function checkProjectRules(objects: readonly K8sObject[]): Violation[] {
   return objects.flatMap((object) => {
     const template = podTemplateOf(object);
@@ -230,6 +248,14 @@ export function checkProjectRules(objects: readonly K8sObject[]): Violation[] {
       if (longRunning && path.includes('.containers[')) {
         for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) {
           if (container[probe] === undefined) found.push([`${path}.${probe}`, 'must be set']);
+        }
+        const readiness = readinessBudget(container);
+        if (readiness !== undefined && readiness.checkMs >= readiness.probeMs) {
+          found.push([
+            `${path}.env.READINESS_TIMEOUT_MS`,
+            `must be below the readiness probe's timeoutSeconds (${readiness.probeMs} ms), ` +
+              `so a slow dependency reads as "not ready" rather than a probe timeout`,
+          ]);
         }
       }
     });

@@ -40,6 +40,14 @@ describe('project rules', () => {
     ]);
   });
 
+  test("a readiness check allowed as long as the probe's timeout fails", async () => {
+    const violations = checkProjectRules(await renderFixture('slow-readiness'));
+    expect(pathsOf(violations)).toEqual([`${container}.env.READINESS_TIMEOUT_MS`]);
+    expect(violations[0]?.message).toMatch(
+      /below the readiness probe's timeoutSeconds \(1000 ms\)/,
+    );
+  });
+
   test('the restricted fixtures do not trip the project rules, so each check fails alone', async () => {
     expect(checkProjectRules(await renderFixture('run-as-root'))).toEqual([]);
     expect(checkPodSecurity(await renderFixture('unhardened'))).toEqual([]);
