@@ -13,6 +13,8 @@ declare module 'geographiclib-mgrs' {
       falseeasting_: number[];
       falsenorthing_: number[];
       forward(lat: number, lon: number, setzone?: number, mgrslimits?: boolean): UtmUpsPoint;
+      /** The zone forward() would use: `setzone` if it is 1–60, else the standard one (0 is UPS). */
+      standardZone(lat: number, lon: number, setzone?: number): number;
       checkCoords(
         utmp: boolean,
         northp: boolean,
@@ -42,13 +44,4 @@ declare module 'geographiclib-mgrs' {
     };
   };
   export default GeographicLibMGRS;
-}
-
-declare module 'geographiclib-mgrs/src/polar-stereographic.mjs' {
-  const PolarStereographic: {
-    UPS(): {
-      forward(northp: boolean, lat: number, lon: number): { x: number; y: number };
-    };
-  };
-  export default PolarStereographic;
 }

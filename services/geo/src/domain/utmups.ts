@@ -1,7 +1,7 @@
 import geographiclib from 'geographiclib-mgrs';
-import PolarStereographic from 'geographiclib-mgrs/src/polar-stereographic.mjs';
 import { PositionError } from './errors.ts';
 import type { LatLon } from './geographic.ts';
+import { polarStereographic, utmUpsForward } from './utmups-forward.ts';
 
 const { UTMUPS, MGRS } = geographiclib;
 
@@ -34,14 +34,11 @@ function forcedUps(lat: number, lon: number): UtmUps {
   if (Math.abs(lat) < 70) {
     throw new Error(`Latitude ${lat}d more than 20d from ${northp ? 'N' : 'S'} pole`);
   }
-  const projected = PolarStereographic.UPS().forward(northp, lat, lon);
-  const index = northp ? 1 : 0;
-  const easting = projected.x + (UTMUPS.falseeasting_[index] ?? 0);
-  const northing = projected.y + (UTMUPS.falsenorthing_[index] ?? 0);
-  if (!UTMUPS.checkCoords(false, northp, easting, northing, false, false)) {
+  const grid = polarStereographic(northp, lat, lon);
+  if (!UTMUPS.checkCoords(false, northp, grid.easting, grid.northing, false, false)) {
     throw new Error(`Latitude ${lat}, longitude ${lon} out of legal range for UPS`);
   }
-  return { zone: UPS_ZONE, hemisphere: northp ? 'N' : 'S', easting, northing };
+  return grid;
 }
 
 /**
@@ -51,13 +48,7 @@ function forcedUps(lat: number, lon: number): UtmUps {
 export function toUtmUps({ lat, lon }: LatLon, zone?: number): UtmUps {
   return failAs('utmZone', 'out_of_range', (): UtmUps => {
     if (zone === UPS_ZONE) return forcedUps(lat, lon);
-    const grid = UTMUPS.forward(lat, lon, zone ?? UTMUPS.STANDARD);
-    return {
-      zone: grid.zone,
-      hemisphere: grid.northp ? 'N' : 'S',
-      easting: grid.x,
-      northing: grid.y,
-    };
+    return utmUpsForward(lat, lon, zone ?? UTMUPS.STANDARD);
   });
 }
 
@@ -80,8 +71,8 @@ export function fromUtmUps({ zone, hemisphere, easting, northing }: UtmUps): Lat
 
 /** MGRS with `precision` digits per axis: 5 is 1 m, 0 the 100 km square, 11 is 1 µm. */
 export function toMgrs({ lat, lon }: LatLon, precision: number): string {
-  const grid = UTMUPS.forward(lat, lon, UTMUPS.STANDARD);
-  return MGRS.forwardKnowLattitude(grid.zone, grid.northp, grid.x, grid.y, lat, precision);
+  const { zone, hemisphere, easting, northing } = utmUpsForward(lat, lon, UTMUPS.STANDARD);
+  return MGRS.forwardKnowLattitude(zone, hemisphere === 'N', easting, northing, lat, precision);
 }
 
 /** The centre of the MGRS square, as GeoConvert reads it. */

@@ -78,18 +78,40 @@ export function randomPoints(count: number, seed: number): Sample[] {
 
 const zoneEdges = Array.from({ length: 61 }, (_, k) => -180 + 6 * k);
 
+/** MGRS latitude bands C to X: 8° each from 80°S, X (72°N to 84°N) 12°. */
+const bandEdges = [...Array.from({ length: 20 }, (_, k) => -80 + 8 * k), 84];
+
+/**
+ * The meridians where sin or cos of the longitude is exactly 0 or ±1. There a UPS easting or
+ * northing, or a UTM easting on a central meridian, is exactly a whole number of 100 km squares,
+ * so the last bit decides the MGRS square; GeographicLib reduces degrees exactly to get it.
+ */
+const exactMeridians = [-180, -135, -90, -45, 0, 45, 90, 135, 180];
+
 /** Every special place of the UTM/UPS/MGRS grids, each approached from both sides. */
 export function edgePoints(): Sample[] {
-  const someLons = [-177, -93.5, -3, 0, 3, 9, 21, 33, 45, 117, 179.5];
+  const someLons = [-180, -177, -93.5, -3, 0, 3, 9, 21, 33, 45, 117, 179.5, 180];
   const points = [
     ...grid(
       'pole',
       [...around(90), ...around(-90), 89.999999, -89.999999, 89.9, -89.9],
       [-180, -135, -90, -45, 0, 7.5, 45, 90, 135, 180],
     ),
-    ...grid('zone edge', [-79.5, -45, -1e-9, 0, 1e-9, 30, 55.9, 83.5], zoneEdges.flatMap(around)),
+    ...grid(
+      'zone edge',
+      [-81, -80.5, -80, -79.5, -45, -1e-9, 0, 1e-9, 30, 55.9, 83.5, 84, 84.5],
+      zoneEdges.flatMap(around),
+    ),
     ...grid('UTM/UPS switch at 84N', around(84), someLons),
     ...grid('UTM/UPS switch at 80S', around(-80), someLons),
+    ...grid('MGRS band edge', bandEdges.flatMap(around), someLons),
+    // From 80°S to about 81.45°S, sin(−180°) one ulp off 0 put the UPS easting one ulp below
+    // 2,000,000 m, and the MGRS reference in the square to the west (issue 6).
+    ...grid(
+      'UPS on an exact meridian',
+      [-80.5, -81, -81.45, -82, -85, -88, 84.5, 85, 87, 89],
+      exactMeridians,
+    ),
     ...grid(
       'Norway 32V edge',
       [...around(56), ...around(64), 60],
@@ -102,7 +124,7 @@ export function edgePoints(): Sample[] {
     ),
     ...grid(
       'antimeridian',
-      [-85, -60, -30, -1e-9, 0, 1e-9, 30, 60, 85],
+      [-85, -81, -80.5, -80, -60, -30, -1e-9, 0, 1e-9, 30, 60, 84, 84.5, 85],
       [...around(180), ...around(-180), 179.9999999, -179.9999999],
     ),
     ...grid('equator', [...around(0), 1e-15, -1e-15], someLons),

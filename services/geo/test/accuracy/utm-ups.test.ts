@@ -98,6 +98,44 @@ describe('UTM/UPS against GeoConvert', () => {
     },
   );
 
+  // A nanometre is far inside the tolerance above, yet on a 100 km line it moves the MGRS
+  // square (mgrs.test.ts). Where symmetry puts a coordinate exactly on such a line,
+  // GeographicLib lands on it to the bit, and so must the service.
+  testWith(geoConvert)(
+    'on the meridians where the grid is exact (UPS at 0°, ±90°, ±180°; a UTM central meridian; the equator), the coordinate is exactly GeoConvert’s',
+    () => {
+      const output = run(geoConvert, ['-u', '-p', '9'], points.map(latLonLine));
+      const checked: string[] = [];
+      const mismatches: string[] = [];
+      points.forEach((point, index) => {
+        const expected = parseUtmLine(output[index] ?? '');
+        const got = attempt(point);
+        if (got instanceof PositionError) return;
+        const exact: ('easting' | 'northing')[] = [];
+        if (expected.zone === 0) {
+          if (point.lon % 180 === 0) exact.push('easting');
+          if (Math.abs(point.lon % 180) === 90) exact.push('northing');
+        } else {
+          if (point.lon === expected.zone * 6 - 183) exact.push('easting');
+          if (point.lat === 0) exact.push('northing');
+        }
+        for (const axis of exact) {
+          checked.push(axis);
+          // GeoConvert prints nanometres: a whole number there is the line itself.
+          if (!Number.isInteger(expected[axis]) || got[axis] !== expected[axis]) {
+            mismatches.push(
+              `${describePoint(point)}: ${axis} GeoConvert ${expected[axis]}, service ${got[axis]}`,
+            );
+          }
+        }
+      });
+
+      expect(checked.filter((axis) => axis === 'easting').length).toBeGreaterThan(100);
+      expect(checked.filter((axis) => axis === 'northing').length).toBeGreaterThan(100);
+      expect(mismatches.slice(0, 10), `${mismatches.length} mismatches`).toEqual([]);
+    },
+  );
+
   // GeoConvert takes one zone per run (-z), so this runs it once per zone over a sample.
   testWith(geoConvert)(
     'in an asked-for zone (0 is UPS), the service refuses where GeoConvert does and agrees elsewhere',
