@@ -82,6 +82,25 @@ describe('errors as RFC 9457 problem+json', () => {
     expect((await problem(response)).code).toBe('body_too_large');
   });
 
+  test('when a body without Content-Length grows past the limit, answers 413', async () => {
+    const chunk = new TextEncoder().encode(`{"name":"${'x'.repeat(600)}`);
+    const body = new ReadableStream({
+      start(controller) {
+        controller.enqueue(chunk);
+        controller.enqueue(new TextEncoder().encode(`${'x'.repeat(600)}"}`));
+        controller.close();
+      },
+    });
+    const response = await fetch(`${app.baseUrl}/things`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect((await problem(response)).code).toBe('body_too_large');
+  });
+
   test('when the body is not JSON at all, answers 415', async () => {
     const response = await fetch(`${app.baseUrl}/things`, { method: 'POST', body: 'name=x' });
     expect(response.status).toBe(415);
