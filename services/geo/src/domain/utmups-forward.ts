@@ -165,9 +165,9 @@ export function polarStereographic(northp: boolean, lat: number, lon: number): U
 
 /**
  * The library's own forward, for what this file refuses: it throws GeographicLib's message.
- * Where it answers anyway, its answer stands if finite: on the equator 90° from the central
- * meridian, where transverse Mercator is singular, its inexact cos(90°) gives a point far out
- * of range, which it refuses.
+ * At the very edge of a range the two may differ by a nanometre and the library answer; its
+ * answer then stands. On the equator 90° from the central meridian, where this file gets NaN,
+ * the library's inexact cos 90° puts the point far out of range and it throws.
  */
 function refuse(lat: number, lon: number, setzone: number): UtmUps {
   const { zone, northp, x, y } = UTMUPS.forward(lat, lon, setzone);
