@@ -5,22 +5,13 @@
  */
 import { inverse } from '../../src/domain/geodesic.ts';
 import type { LatLon } from '../../src/domain/geographic.ts';
+import { seededRandom } from '../../test-support/seeded-random.ts';
+
+export { seededRandom };
 
 /** A point and why it is in the set, so that a failure names the case it broke. */
 export interface Sample extends LatLon {
   why: string;
-}
-
-/** mulberry32: small, fast and the same sequence on every run and platform for a seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const bits = new DataView(new ArrayBuffer(8));
