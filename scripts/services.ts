@@ -4,8 +4,10 @@ import { fileURLToPath } from 'node:url';
 
 export interface ServiceSpec {
   name: string;
-  /** The port `pnpm start` serves it on. */
+  /** The port `pnpm start` serves it on, unless `portVariable` says otherwise. */
   port: number;
+  /** The variable that moves it under `pnpm start`: GEO_PORT for geo. */
+  portVariable: string;
   /** How many replicas the e2e suite runs, as Kubernetes would. */
   replicas: number;
   entry: string;
@@ -13,12 +15,20 @@ export interface ServiceSpec {
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-export const services: readonly ServiceSpec[] = [
-  { name: 'geo', port: 8084, replicas: 2, entry: `${root}services/geo/src/main.ts` },
-];
+function service(name: string, port: number, replicas: number): ServiceSpec {
+  return {
+    name,
+    port,
+    portVariable: `${name.toUpperCase().replaceAll('-', '_')}_PORT`,
+    replicas,
+    entry: `${root}services/${name}/src/main.ts`,
+  };
+}
+
+export const services: readonly ServiceSpec[] = [service('geo', 8084, 2)];
 
 export function serviceNamed(name: string): ServiceSpec {
-  const spec = services.find((service) => service.name === name);
+  const spec = services.find((s) => s.name === name);
   if (!spec) throw new Error(`no service named ${name}`);
   return spec;
 }

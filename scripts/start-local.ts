@@ -1,37 +1,180 @@
-// `pnpm start`: every service as a local process on its own port, with embedded defaults and no
-// Docker. Ctrl-C stops them all gracefully.
-import { type LocalProcess, startProcess, stopProcess } from './local-processes.ts';
-import { services } from './services.ts';
+// `pnpm start` (and scripts/dev): every service as a local process on its own port, with embedded
+// defaults and no Docker. On a terminal each log line is pretty-printed behind its service's
+// name; anywhere else the services' JSON lines pass through unchanged, for machines to read.
+// Each port can be moved with the service's variable (GEO_PORT for geo). Ctrl-C stops every
+// service and exits 0.
+import { createServer } from 'node:net';
+import { styleText } from 'node:util';
+import { prettyFactory } from 'pino-pretty';
+import { type LocalProcess, type Stream, startProcess, stopProcess } from './local-processes.ts';
+import { type ServiceSpec, services } from './services.ts';
 
-const running: LocalProcess[] = [];
-for (const service of services) {
-  running.push(
-    await startProcess(service, {
-      port: service.port,
-      env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
-      echo: (line) => console.log(line),
-    }),
-  );
-}
-
-console.log('\nquadrants is running:');
-for (const process of running) console.log(`  ${process.service.padEnd(14)} ${process.url}`);
-console.log('Ctrl-C stops every service.\n');
-
-let stopping = false;
+let stopSignal: NodeJS.Signals | undefined;
+const stopRequested = Promise.withResolvers<undefined>();
+// One Ctrl-C arrives twice: from the terminal, and forwarded by pnpm. Either starts the stop;
+// a service that hangs in it is killed after stopProcess's grace period.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, async () => {
-    if (stopping) return;
-    stopping = true;
-    await Promise.all(running.map((service) => stopProcess(service)));
-    process.exit(0);
+  process.on(signal, () => {
+    stopSignal ??= signal;
+    stopRequested.resolve(undefined);
   });
 }
 
-// If any service dies on its own, stop the rest and say so rather than run half a system.
-const first = await Promise.race(running.map(async (p) => ({ p, code: await p.exited })));
-if (!stopping) {
-  console.error(`${first.p.service} exited with code ${first.code}; stopping the others`);
-  await Promise.all(running.map((service) => stopProcess(service)));
+const host = '127.0.0.1';
+const say = (line: string) => console.error(`start: ${line}`);
+
+/** The port `service` gets: its variable when set, else its default. Exits on a bad value. */
+function portOf(service: ServiceSpec): number {
+  const raw = process.env[service.portVariable]?.trim();
+  if (!raw) return service.port;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65_535) {
+    say(`${service.portVariable} must be a port from 0 to 65535 (0: any free one); got "${raw}"`);
+    process.exit(1);
+  }
+  return port;
+}
+
+/** Why `port` cannot be listened on (EADDRINUSE, EACCES), or undefined when it can. */
+function portProblem(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(undefined)));
+  });
+}
+
+// Each service logs that it listens at info, and that line gives its port.
+const logLevel = process.env.LOG_LEVEL?.trim() || 'info';
+if (['warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
+  say(
+    `LOG_LEVEL=${logLevel} hides the line that says where each service listens; use info or debug`,
+  );
   process.exit(1);
 }
+
+if (process.env.PORT) {
+  const variables = services.map((service) => service.portVariable).join(', ');
+  say(`PORT=${process.env.PORT} is ignored: each service has its own variable (${variables})`);
+}
+
+const plan = services.map((service) => ({ service, port: portOf(service) }));
+
+// Each port is checked before anything starts, so a busy one costs a line, not a stack trace.
+const taken = new Map<number, string>();
+for (const { service, port } of plan) {
+  if (port === 0) continue;
+  const other = taken.get(port);
+  const problem = other ? 'EADDRINUSE' : await portProblem(port);
+  taken.set(port, service.portVariable);
+  if (!problem) continue;
+  const by = other ? `${other} asks for it too` : 'another `pnpm start` or `docker-compose up`?';
+  const why = problem === 'EADDRINUSE' ? `is in use (${by})` : `cannot be used (${problem})`;
+  say(
+    `port ${port} (${service.name}) ${why}; pick another: ${service.portVariable}=${port + 1} pnpm start`,
+  );
+  process.exit(1);
+}
+
+const pretty = process.stdout.isTTY === true;
+const format = prettyFactory({
+  translateTime: 'SYS:HH:MM:ss.l',
+  ignore: 'pid,hostname,name',
+  singleLine: true,
+});
+
+interface RequestLine {
+  msg?: string;
+  reqId?: string;
+  req?: { method?: string; url?: string };
+  res?: { statusCode?: number };
+  responseTime?: number;
+}
+
+/** A request's line as "request completed: GET /crs 200 1.2 ms"; any other line as it is. */
+function readable(line: string): string | RequestLine {
+  let entry: RequestLine;
+  try {
+    entry = JSON.parse(line) as RequestLine;
+  } catch {
+    return line;
+  }
+  const { req, res, responseTime, ...rest } = entry;
+  if (!req?.method || !res?.statusCode) return entry;
+  const time = responseTime === undefined ? '' : ` ${responseTime.toFixed(1)} ms`;
+  // The id is kept where an error line elsewhere carries it too.
+  if (res.statusCode < 500) delete rest.reqId;
+  return { ...rest, msg: `${rest.msg}: ${req.method} ${req.url} ${res.statusCode}${time}` };
+}
+
+const width = Math.max(...services.map((service) => service.name.length));
+const palette = ['cyan', 'magenta', 'yellow', 'green', 'blue'] as const;
+
+/** Writes a service's lines: pretty and prefixed on a terminal, JSON as it came elsewhere. */
+function printer(name: string, index: number) {
+  const color = palette[index % palette.length] ?? 'cyan';
+  const prefix = `${styleText(color, name.padEnd(width))} ${styleText('dim', '│')} `;
+  return (line: string, stream: Stream) => {
+    if (stream === 'stdout' && !pretty) {
+      process.stdout.write(`${line}\n`);
+      return;
+    }
+    const text = stream === 'stdout' ? format(readable(line)) : line;
+    const out = stream === 'stdout' ? process.stdout : process.stderr;
+    for (const part of text.trimEnd().split('\n')) out.write(`${prefix}${part}\n`);
+  };
+}
+
+const running: LocalProcess[] = [];
+
+/** Stops every service; false when one of them ended with an error. */
+async function stopAll(): Promise<boolean> {
+  const codes = await Promise.all(running.map((p) => stopProcess(p)));
+  let clean = true;
+  codes.forEach((code, index) => {
+    // null: ended by a signal, as one started a moment before Ctrl-C may be.
+    if (code === null || code === 0) return;
+    clean = false;
+    say(`${running[index]?.service} exited with code ${code} while stopping`);
+  });
+  return clean;
+}
+
+try {
+  for (const [index, { service, port }] of plan.entries()) {
+    if (stopSignal) break;
+    const echo = printer(service.name, index);
+    running.push(await startProcess(service, { port, env: { LOG_LEVEL: logLevel }, echo }));
+  }
+} catch (error) {
+  // A stop requested during start-up ends a starting service too; that is not a failure.
+  if (!stopSignal) {
+    say(`${(error as Error).message}; its own lines are above`);
+    await stopAll();
+    process.exit(1);
+  }
+}
+
+if (!stopSignal) {
+  console.log('\nquadrants is running:');
+  for (const { service, port } of plan) {
+    const url = running.find((p) => p.service === service.name)?.url;
+    const moved = port === service.port ? '' : `   (${service.portVariable}=${port})`;
+    console.log(`  ${service.name.padEnd(14)} ${url}${moved}`);
+  }
+  console.log('Ctrl-C stops every service.\n');
+
+  // A service that dies on its own stops the rest: half a system is worse than none.
+  const died = await Promise.race([
+    stopRequested.promise,
+    ...running.map(async (p) => ({ p, code: await p.exited })),
+  ]);
+  if (died && !stopSignal) {
+    const how = died.code ?? died.p.child.signalCode;
+    say(`${died.p.service} exited (${how}) on its own; stopping the others`);
+    await stopAll();
+    process.exit(1);
+  }
+}
+
+process.exit((await stopAll()) ? 0 : 1);
