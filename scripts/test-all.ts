@@ -1,9 +1,13 @@
 // `pnpm test:all`: every tier, one after another, then one line with the totals.
 //   lint · typecheck · unit + component · k8s check · e2e on local · e2e on compose
+// Unit + component runs in every workspace package that has a `test` script, found with
+// `pnpm ls`, so a new service is tested without a change here; k8s-check's and e2e's tests
+// have tiers of their own. A failing tier never stops the ones after it.
 // A tier that cannot run (no Docker engine for compose) is skipped with the reason, except
 // under CI=true, where it fails: CI must never pass by skipping what it was meant to prove.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -68,6 +72,40 @@ function vitest(tier: string, dir: string, env: Record<string, string> = {}) {
   });
 }
 
+interface WorkspacePackage {
+  dir: string;
+  test: string | undefined;
+}
+
+/** Every workspace package but the root, as a path from the root, in a stable order. */
+function workspacePackages(): WorkspacePackage[] {
+  const listed = spawnSync('pnpm', ['ls', '--recursive', '--depth', '-1', '--json'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (listed.status !== 0) throw new Error(`pnpm ls failed: ${listed.stderr}`);
+  return (JSON.parse(listed.stdout) as { path: string }[])
+    .map(({ path }) => relative(root, path))
+    .filter((dir) => dir !== '')
+    .sort()
+    .map((dir) => {
+      const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as {
+        scripts?: Record<string, string>;
+      };
+      return { dir, test: manifest.scripts?.test };
+    });
+}
+
+/** A package's tests: counted when its `test` script is vitest, else one pass/fail check. */
+function packageTests(tier: string, { dir, test }: WorkspacePackage) {
+  if (test?.startsWith('vitest')) {
+    vitest(tier, dir);
+    return;
+  }
+  const ok = run('pnpm', ['run', 'test'], { cwd: dir });
+  tallies.push({ tier, passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, note: dir });
+}
+
 function dockerAvailable() {
   return spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
 }
@@ -76,7 +114,10 @@ mkdirSync(results, { recursive: true });
 
 check('lint', 'pnpm', ['lint']);
 check('typecheck', 'pnpm', ['-r', 'typecheck']);
-for (const dir of ['packages/service-kit', 'services/geo']) vitest('unit + component', dir);
+const ownTiers = new Set(['packages/k8s-check', 'e2e']);
+for (const p of workspacePackages()) {
+  if (p.test !== undefined && !ownTiers.has(p.dir)) packageTests('unit + component', p);
+}
 vitest('k8s check', 'packages/k8s-check');
 check('k8s check', 'pnpm', ['k8s:check']);
 vitest('e2e local', 'e2e', { E2E_TARGET: 'local' });

@@ -103,10 +103,13 @@ describe(`geo on the ${inject('target')} target`, () => {
     const expected = await answersFrom(before.url);
 
     await driver.scale('geo', 0);
-    expect(await driver.replicas('geo')).toEqual([]);
-    await expect(fetch(`${before.url}/healthz`)).rejects.toThrow();
-
-    await driver.scale('geo', 2);
+    try {
+      expect(await driver.replicas('geo')).toEqual([]);
+      await expect(fetch(`${before.url}/healthz`)).rejects.toThrow();
+    } finally {
+      // Back to full strength even when an assertion failed, so no other test starts at zero.
+      await driver.scale('geo', 2);
+    }
     const after = await driver.waitForReplicas('geo');
     expect(after).toHaveLength(2);
     for (const replica of after) expect(await answersFrom(replica.url)).toEqual(expected);
