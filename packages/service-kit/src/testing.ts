@@ -89,6 +89,7 @@ export function startServiceProcess(
   env: Record<string, string> = {},
 ): ServiceProcess {
   const child = spawn(process.execPath, ['--conditions=@quadrants/source', entry], {
+    // biome-ignore lint/style/noProcessEnv: the child inherits the test's environment (PATH, CI), not config.
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
