@@ -88,9 +88,10 @@ function requestLogger(log: Logger): RequestHandler {
     }
 
     const started = performance.now();
-    const done = (finished: boolean) => {
-      res.off('finish', onFinish);
-      res.off('close', onClose);
+    // One listener: a response emits 'close' once, after 'finish' when it was answered, alone
+    // when the connection went first; writableFinished tells the two apart.
+    res.once('close', () => {
+      const finished = res.writableFinished;
       const status = res.statusCode;
       const level = status >= 500 ? 'error' : status >= 400 || !finished ? 'warn' : 'debug';
       if (!log.isLevelEnabled(level)) return;
@@ -103,11 +104,7 @@ function requestLogger(log: Logger): RequestHandler {
         },
         finished ? 'request completed' : 'request aborted',
       );
-    };
-    const onFinish = () => done(true);
-    const onClose = () => done(false);
-    res.once('finish', onFinish);
-    res.once('close', onClose);
+    });
     next();
   };
 }
