@@ -7,10 +7,25 @@ export interface Line {
   text: string | typeof LINE_TOO_LONG;
 }
 
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** The line's text, less one trailing \r. */
+function decode(bytes: Buffer, start: number, end: number): string {
+  return bytes.toString('utf8', start, end > start && bytes[end - 1] === CR ? end - 1 : end);
+}
+
+/** Whitespace only. Most lines start with `{`, which settles it without trim's copy. */
+function isBlank(text: string): boolean {
+  const first = text.charCodeAt(0);
+  return text.length === 0 || ((first <= 0x20 || first >= 0x7f) && text.trim() === '');
+}
+
 /**
  * Splits a byte stream into lines, in constant memory: at most `maxLineBytes` of one line are
  * ever held. Yields the complete lines of each chunk together, so the consumer can answer them
- * with one write. Blank lines are counted but not yielded; a trailing \r is dropped.
+ * with one write. Blank lines are counted but not yielded; a trailing \r is dropped. A line that
+ * lies within one chunk is decoded from it in place; only one split across chunks is copied.
  */
 export async function* ndjsonLines(
   source: AsyncIterable<Buffer>,
@@ -21,40 +36,46 @@ export async function* ndjsonLines(
   let overflow = false;
   let number = 0;
 
-  const take = (): Line | undefined => {
+  /** Ends the line whose last piece is bytes[start, end). */
+  const take = (bytes: Buffer, start: number, end: number): Line | undefined => {
     number++;
-    const text = overflow
-      ? LINE_TOO_LONG
-      : Buffer.concat(pending, pendingBytes).toString('utf8').replace(/\r$/, '');
+    let text: Line['text'] = LINE_TOO_LONG;
+    if (!overflow && pendingBytes === 0) text = decode(bytes, start, end);
+    else if (!overflow) {
+      pending.push(bytes.subarray(start, end));
+      const whole = Buffer.concat(pending, pendingBytes + end - start);
+      text = decode(whole, 0, whole.length);
+    }
     pending = [];
     pendingBytes = 0;
     overflow = false;
-    return text === LINE_TOO_LONG || text.trim() !== '' ? { number, text } : undefined;
+    return text === LINE_TOO_LONG || !isBlank(text) ? { number, text } : undefined;
   };
 
   for await (const chunk of source) {
     const lines: Line[] = [];
     let start = 0;
     while (start <= chunk.length) {
-      const newline = chunk.indexOf(0x0a, start);
+      const newline = chunk.indexOf(LF, start);
       const end = newline === -1 ? chunk.length : newline;
-      if (!overflow) {
-        if (pendingBytes + (end - start) > maxLineBytes) {
-          overflow = true;
-          pending = [];
-          pendingBytes = 0;
-        } else if (end > start) {
+      if (!overflow && pendingBytes + (end - start) > maxLineBytes) {
+        overflow = true;
+        pending = [];
+        pendingBytes = 0;
+      }
+      if (newline === -1) {
+        if (!overflow && end > start) {
           pending.push(chunk.subarray(start, end));
           pendingBytes += end - start;
         }
+        break;
       }
-      if (newline === -1) break;
-      const line = take();
+      const line = take(chunk, start, end);
       if (line !== undefined) lines.push(line);
       start = newline + 1;
     }
     if (lines.length > 0) yield lines;
   }
-  const last = pendingBytes > 0 || overflow ? take() : undefined;
+  const last = pendingBytes > 0 || overflow ? take(Buffer.alloc(0), 0, 0) : undefined;
   if (last !== undefined) yield [last];
 }
