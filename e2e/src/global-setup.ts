@@ -5,7 +5,14 @@ import { selectTarget } from './targets/index.ts';
 export default async function setup(project: TestProject) {
   const target = selectTarget();
   console.log(`e2e: bringing the system up on the ${target.name} target`);
-  await target.up();
+  try {
+    await target.up();
+  } catch (error) {
+    // Vitest runs no teardown when the setup throws: take down what came up (a network, the
+    // containers that started) so the next run starts clean.
+    if (process.env.E2E_KEEP !== '1') await target.down().catch(() => {});
+    throw error;
+  }
   project.provide('target', target.name);
   return async () => {
     if (process.env.E2E_KEEP === '1') return;
