@@ -39,7 +39,7 @@ export interface ServiceContract {
 }
 
 /**
- * The quadrant contract of DESIGN.md, as data: what each service runs as and on which storage.
+ * The quadrant contract of docs/architecture.md, as data: what each service runs as and on which storage.
  * A service is checked in an overlay that lists it below, or that renders any of its workloads.
  */
 export const quadrantContract = {

@@ -204,7 +204,7 @@ function seLinux(
 }
 
 /**
- * This project's rules on top of "restricted" (DESIGN.md): a read-only root filesystem, CPU and
+ * This project's rules on top of "restricted" (docs/architecture.md): a read-only root filesystem, CPU and
  * memory requests with a memory limit, and, for pods meant to keep running, all three probes.
  */
 // The service kit's default for READINESS_TIMEOUT_MS (packages/service-kit/src/config.ts).
