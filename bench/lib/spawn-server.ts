@@ -11,6 +11,8 @@ export interface ServerProcess {
   rssBytes(): number | null;
   /** The process's peak resident set (VmHWM) so far, in bytes; null where /proc is missing. */
   peakRssBytes(): number | null;
+  /** CPU seconds (user + system) the process has used so far; null where /proc is missing. */
+  cpuSeconds(): number | null;
   /** SIGTERM, then SIGKILL if it has not gone within a second. */
   stop(): Promise<void>;
 }
@@ -35,6 +37,21 @@ function memoryFigure(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
   }
 }
 
+/**
+ * utime + stime from /proc/<pid>/stat (Linux only), in seconds. The kernel counts them in
+ * USER_HZ ticks, which Linux fixes at 100 a second for every program that reads /proc.
+ */
+function cpuSeconds(pid: number): number | null {
+  try {
+    // The command name (field 2) may hold spaces; the fields after it are plain numbers.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const [utime, stime] = [Number(fields[11]), Number(fields[12])];
+    return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / 100 : null;
+  } catch {
+    return null;
+  }
+}
+
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) {
     const exited = once(child, 'exit');
@@ -53,6 +70,7 @@ function handle(name: string, child: ChildProcess, port: number): ServerProcess 
     baseUrl: `http://127.0.0.1:${port}`,
     rssBytes: () => memoryFigure(pid, 'VmRSS'),
     peakRssBytes: () => memoryFigure(pid, 'VmHWM'),
+    cpuSeconds: () => cpuSeconds(pid),
     stop: () => stopChild(child),
   };
 }
@@ -69,15 +87,18 @@ async function freePort(): Promise<number> {
 /**
  * Runs a service's own main.ts, exactly as it runs in production, on a free loopback port
  * (given by PORT), with its stdout, where it logs, sent to /dev/null: the logging costs what
- * it costs, without the noise. Resolves once GET /readyz answers 200.
+ * it costs, without the noise. `nodeFlags` are added to this process's own Node flags.
+ * Resolves once GET /readyz answers 200.
  */
 export async function spawnService(
   name: string,
   entry: URL,
   env: NodeJS.ProcessEnv = {},
+  nodeFlags: readonly string[] = [],
 ): Promise<ServerProcess> {
   const port = await freePort();
   const child = fork(fileURLToPath(entry), {
+    execArgv: [...process.execArgv, ...nodeFlags],
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', openSync('/dev/null', 'w'), 'inherit', 'ipc'],
   });
