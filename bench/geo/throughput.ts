@@ -31,12 +31,30 @@ const settings = {
 // The same memory figures from a stream ten times shorter show whether length matters.
 const shortStreamPoints = Math.max(1, Math.round(settings.streamPoints / 10));
 const geoLogLevel = process.env.LOG_LEVEL || 'info';
+/**
+ * V8 sizes its heap from the memory it sees. On a big bench machine it lets the young
+ * generation grow by doubling to 128 MiB while a stream runs, a step of about 66 MiB of RSS
+ * that lands wherever the doubling falls; in geo's pod (limit 256Mi, k8s/base/geo) the same
+ * Node picks a 1 MiB semi-space and a 259 MiB heap limit (`docker run --memory=256m`,
+ * v8.getHeapStatistics()). These flags give the service that heap here, so its RSS has the
+ * shape it has in the pod. BENCH_SERVICE_NODE_FLAGS overrides them; empty means V8's own sizing.
+ */
+const serviceNodeFlags = (
+  process.env.BENCH_SERVICE_NODE_FLAGS ?? '--max-semi-space-size=1 --max-old-space-size=256'
+)
+  .split(/\s+/)
+  .filter(Boolean);
 const geoMain = new URL('../../services/geo/src/main.ts', import.meta.url);
 const signal = AbortSignal.timeout(settings.timeoutSeconds * 1000);
 
 /** Each HTTP part gets a service of its own, so that its peak RSS is its own. */
 async function withService<T>(run: (server: ServerProcess) => Promise<T>): Promise<T> {
-  const server = await spawnService('geo service', geoMain, { LOG_LEVEL: geoLogLevel });
+  const server = await spawnService(
+    'geo service',
+    geoMain,
+    { LOG_LEVEL: geoLogLevel },
+    serviceNodeFlags,
+  );
   try {
     return await run(server);
   } finally {
@@ -145,7 +163,9 @@ try {
     `geo throughput: ${whole(settings.inProcessPoints)} points in-process; batches for ` +
       `${settings.batch.warmupSeconds} s warm-up + ${settings.batch.durationSeconds} s measured; ` +
       `streams of ${whole(shortStreamPoints)} and ${whole(settings.streamPoints)} lines; ` +
-      `geo logs at ${geoLogLevel}; ${availableParallelism()} CPUs, node ${process.version}; ` +
+      `geo logs at ${geoLogLevel}; the service runs with ` +
+      `${serviceNodeFlags.length > 0 ? serviceNodeFlags.join(' ') : "V8's own heap sizing"}; ` +
+      `${availableParallelism()} CPUs, node ${process.version}; ` +
       `gives up after ${settings.timeoutSeconds} s\n`,
   );
   const inProcess = measureInProcess(settings.inProcessPoints);
@@ -167,7 +187,7 @@ try {
     at: new Date().toISOString(),
     node: process.version,
     cpus: availableParallelism(),
-    settings: { ...settings, shortStreamPoints, geoLogLevel },
+    settings: { ...settings, shortStreamPoints, geoLogLevel, serviceNodeFlags },
     inProcess,
     batch,
     streams,
