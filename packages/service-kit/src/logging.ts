@@ -28,10 +28,14 @@ export function createLogger(options: LoggerOptions): Logger {
   const pretty = (options.pretty ?? process.stdout.isTTY === true) && prettyAvailable();
   const settings = { name: options.service, level: options.level };
   if (options.destination) return pino(settings, options.destination);
-  return pino({
-    ...settings,
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
-  });
+  if (pretty) {
+    return pino({ ...settings, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  }
+  // Synchronous writes: pino's default stdout stream writes asynchronously and flushes the
+  // rest synchronously at exit, so the line in flight when a shutdown exits landed after the
+  // lines behind it, or was lost (lifecycle.test.ts caught it on a busy machine). Only
+  // warnings and failures are written per request (decision 0004), so the cost stays small.
+  return pino(settings, pino.destination({ dest: 1, sync: true }));
 }
 
 // A caller's id is kept only when it looks like one: it ends up in every log line.
