@@ -1,5 +1,5 @@
 // Points per second through POST /convert/batch: full batches of latlon points, UTM only.
-import { toUtmUps } from '@quadrants/geo/src/domain/utmups.ts';
+import { toUtmUps } from '@quadrants/geo/domain/utmups';
 import type { ServerProcess } from '../lib/spawn-server.ts';
 import { latlonJson, pointSource } from './points.ts';
 

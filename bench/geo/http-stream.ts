@@ -4,7 +4,7 @@
 import { request } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { toUtmUps } from '@quadrants/geo/src/domain/utmups.ts';
+import { toUtmUps } from '@quadrants/geo/domain/utmups';
 import type { ServerProcess } from '../lib/spawn-server.ts';
 import { latlonJson, pointSource } from './points.ts';
 

@@ -1,7 +1,7 @@
 // Baseline: node:http alone, calling geo's own convert(): the floor under any framework.
 import { createServer } from 'node:http';
-import { convert } from '@quadrants/geo/src/domain/convert.ts';
-import { builtInIds } from '@quadrants/geo/src/domain/crs-catalog.ts';
+import { convert } from '@quadrants/geo/domain/convert';
+import { builtInIds } from '@quadrants/geo/domain/crs-catalog';
 import { announce } from '../../lib/announce.ts';
 
 const server = createServer((req, res) => {

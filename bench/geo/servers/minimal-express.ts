@@ -1,6 +1,6 @@
 // Baseline: express with one route and its defaults, calling geo's own convert().
-import { convert } from '@quadrants/geo/src/domain/convert.ts';
-import { builtInIds } from '@quadrants/geo/src/domain/crs-catalog.ts';
+import { convert } from '@quadrants/geo/domain/convert';
+import { builtInIds } from '@quadrants/geo/domain/crs-catalog';
 import express from 'express';
 import { announce } from '../../lib/announce.ts';
 
