@@ -156,19 +156,18 @@ interface ProblemDocument {
   [extension: string]: unknown;
 }
 
-/** How body-parser reports its own failures (it sets `type` and `status` on the error). */
+/**
+ * How body-parser reports its own failures: `status` always, `type` for those it names. A body
+ * whose compression is corrupt comes through as zlib's error with `status` 400 and no `type`.
+ */
 interface BodyParserError {
-  type: string;
+  type?: string;
   status: number;
 }
 
 function isBodyParserError(error: unknown): error is BodyParserError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    typeof (error as { type?: unknown }).type === 'string' &&
-    typeof (error as { status?: unknown }).status === 'number'
-  );
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof error === 'object' && error !== null && typeof status === 'number';
 }
 
 function fromBodyParser(error: BodyParserError): AppError | undefined {
@@ -178,13 +177,22 @@ function fromBodyParser(error: BodyParserError): AppError | undefined {
     case 'entity.parse.failed':
       return new Invalid([{ field: '(body)', detail: 'the body is not valid JSON' }]);
     case 'encoding.unsupported':
+      return new UnsupportedMediaType(
+        'unsupported_content_encoding',
+        'send the body uncompressed, or as gzip, deflate or br',
+      );
     case 'charset.unsupported':
-      return new Invalid([{ field: '(body)', detail: 'unsupported body encoding or charset' }]);
+      return new UnsupportedMediaType('unsupported_charset', 'send the body as UTF-8');
     case 'request.aborted':
       return new Invalid([{ field: '(body)', detail: 'the client aborted the request body' }]);
     default:
       return error.status >= 400 && error.status < 500
-        ? new Invalid([{ field: '(body)', detail: 'the body could not be read' }])
+        ? new Invalid([
+            {
+              field: '(body)',
+              detail: 'the body could not be read (is its Content-Encoding right?)',
+            },
+          ])
         : undefined;
   }
 }

@@ -1,6 +1,12 @@
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
-import { MethodNotAllowed, NotFound, problemHandler, UnsupportedMediaType } from './errors.ts';
+import {
+  Invalid,
+  MethodNotAllowed,
+  NotFound,
+  problemHandler,
+  UnsupportedMediaType,
+} from './errors.ts';
 import { useRequestLogging } from './logging.ts';
 import { type OpenApiDocument, openApiRoutes } from './openapi.ts';
 import type { ServiceKit } from './service.ts';
@@ -94,9 +100,14 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use(helmet());
   useRequestLogging(app, log);
   app.use(metrics.middleware);
-  app.use((_req, res, next) => {
+  app.use((req, res, next) => {
     // While draining, ask keep-alive clients to reconnect (elsewhere) after this response.
     if (health.shuttingDown) res.setHeader('Connection', 'close');
+    // HTTP/1.1 requires Host (RFC 9112 §3.2); the server lets it through to answer it here.
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+      next(new Invalid([{ field: 'Host', detail: 'is required in HTTP/1.1' }]));
+      return;
+    }
     next();
   });
 

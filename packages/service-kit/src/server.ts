@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { PROBLEM_CONTENT_TYPE } from './errors.ts';
 
@@ -46,6 +47,7 @@ const malformed = {
 
 const reasons: Record<number, string> = {
   400: 'Bad Request',
+  405: 'Method Not Allowed',
   408: 'Request Timeout',
   431: 'Request Header Fields Too Large',
 };
@@ -61,7 +63,11 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
     socket.destroy();
     return;
   }
-  const problem = clientErrors[error.code ?? ''] ?? malformed;
+  answerRaw(socket, clientErrors[error.code ?? ''] ?? malformed);
+}
+
+/** A problem written straight to a socket that express never sees, then closed. */
+function answerRaw(socket: Duplex, problem: (typeof clientErrors)[string]): void {
   const body = JSON.stringify({
     type: `urn:quadrants:problem:${problem.code}`,
     title: problem.title,
@@ -83,9 +89,19 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
  * as problem+json, and a close that never waits on an idle keep-alive connection.
  */
 export function createHttpServer(app: Express, options: HttpServerOptions = {}): HttpServer {
-  const server = createServer(app);
+  // No Host header is refused by the kit's app as problem+json, not by Node with an empty 400.
+  const server = createServer({ requireHostHeader: false }, app);
   if (options.requestTimeoutMs !== undefined) server.requestTimeout = options.requestTimeoutMs;
   server.on('clientError', answerClientError);
+  // CONNECT never reaches express: without a listener Node drops the connection unanswered.
+  server.on('connect', (_req, socket: Duplex) =>
+    answerRaw(socket, {
+      status: 405,
+      title: 'Method not allowed',
+      code: 'method_not_allowed',
+      detail: 'this service is not a proxy: CONNECT is not served',
+    }),
+  );
 
   // The responses still being written: on close, each must leave its connection shut.
   const inFlight = new Set<ServerResponse>();

@@ -79,23 +79,31 @@ function streamUntilAnswerEnds(
 }
 
 describe('POST /convert/stream while the server shuts down', () => {
-  test('answers every line it read, ends with a line saying it is shutting down, and exits 0', async () => {
-    geo = startServiceProcess(entry, { PORT: '0', LOG_LEVEL: 'info' });
-    const listening = await geo.waitFor((line) => line.msg === 'listening');
-    const running = geo;
+  test.each([
+    ['keeps sending', 2_000],
+    ['has gone quiet after its first lines', 1],
+  ])(
+    'when the client %s, answers every line it read, ends with a line saying it is shutting down, and exits 0',
+    async (_client, maxBatches) => {
+      geo = startServiceProcess(entry, { PORT: '0', LOG_LEVEL: 'info' });
+      const listening = await geo.waitFor((line) => line.msg === 'listening');
+      const running = geo;
 
-    const answer = await streamUntilAnswerEnds(Number(listening.port), () =>
-      running.child.kill('SIGTERM'),
-    );
+      const answer = await streamUntilAnswerEnds(
+        Number(listening.port),
+        () => running.child.kill('SIGTERM'),
+        maxBatches,
+      );
 
-    expect(answer.clientError).toBeUndefined();
-    const last = answer.lines.at(-1);
-    const conversions = answer.lines.slice(0, -1);
-    expect(last).toMatchObject({ error: { status: 503, code: 'shutting_down' } });
-    expect(conversions.length).toBeGreaterThan(0);
-    for (const line of conversions) expect(line).toHaveProperty('utm.zone', 34);
-    // The client resumes from the line named: every line before it was answered.
-    expect(last?.line).toBe(conversions.length + 1);
-    expect(await running.exited).toBe(0);
-  });
+      expect(answer.clientError).toBeUndefined();
+      const last = answer.lines.at(-1);
+      const conversions = answer.lines.slice(0, -1);
+      expect(last).toMatchObject({ error: { status: 503, code: 'shutting_down' } });
+      expect(conversions.length).toBeGreaterThan(0);
+      for (const line of conversions) expect(line).toHaveProperty('utm.zone', 34);
+      // The client resumes from the line named: every line before it was answered.
+      expect(last?.line).toBe(conversions.length + 1);
+      expect(await running.exited).toBe(0);
+    },
+  );
 });

@@ -4,7 +4,7 @@ import express, { type Request, type Router } from 'express';
 import { type Conversion, convert, type Position } from '../domain/convert.ts';
 import { builtInIds } from '../domain/crs-catalog.ts';
 import { sendCacheable } from './cacheable.ts';
-import { LINE_TOO_LONG, type Line, ndjsonLines } from './ndjson.ts';
+import { LINE_TOO_LONG, type Line, ndjsonLines, STOPPED } from './ndjson.ts';
 import {
   type ItemError,
   itemError,
@@ -57,7 +57,7 @@ function lineError(line: number, status: number, code: string, detail: string): 
 }
 
 function answerLine(
-  { number, text }: Line,
+  { number, text }: { number: number; text: string | typeof LINE_TOO_LONG },
   options: Options,
   limits: ConvertLimits,
 ): Conversion | ItemError {
@@ -141,27 +141,25 @@ export function convertRoutes(limits: ConvertLimits, stopping: AbortSignal): Rou
     const parsedOptions = parseOrThrow(OptionsQuery, options);
     res.status(200).type('application/x-ndjson');
     let answered = 0;
-    let lastLine = 0;
     let cutShort = false;
     try {
       await pipeline(
         // Not destroyed when the stream stops early: a destroyed request resets the connection.
         req.iterator({ destroyOnReturn: false }),
-        (source: AsyncIterable<Buffer>) => ndjsonLines(source, limits.streamMaxLineBytes),
+        (source: AsyncIterable<Buffer>) => ndjsonLines(source, limits.streamMaxLineBytes, stopping),
         async function* (batches: AsyncIterable<Line[]>) {
           for await (const lines of batches) {
             let out = '';
-            for (const line of lines) {
-              out += `${JSON.stringify(answerLine(line, parsedOptions, limits))}\n`;
+            for (const { number, text } of lines) {
+              if (text === STOPPED) {
+                cutShort = true;
+                out += `${JSON.stringify(shuttingDownLine(number))}\n`;
+                break;
+              }
+              out += `${JSON.stringify(answerLine({ number, text }, parsedOptions, limits))}\n`;
+              answered++;
             }
-            answered += lines.length;
-            lastLine = lines.at(-1)?.number ?? lastLine;
             yield out;
-            if (stopping.aborted) {
-              cutShort = true;
-              yield `${JSON.stringify(shuttingDownLine(lastLine + 1))}\n`;
-              return;
-            }
           }
         },
         res,

@@ -1,10 +1,13 @@
 /** Stands for a line longer than the limit; its bytes are dropped, not buffered. */
 export const LINE_TOO_LONG = Symbol('line too long');
 
+/** Stands for the line reading stopped at: `stop` aborted, and nothing from here on was read. */
+export const STOPPED = Symbol('stopped');
+
 export interface Line {
   /** 1 for the first line of the body, blank lines counted. */
   number: number;
-  text: string | typeof LINE_TOO_LONG;
+  text: string | typeof LINE_TOO_LONG | typeof STOPPED;
 }
 
 const LF = 0x0a;
@@ -30,6 +33,7 @@ function isBlank(text: string): boolean {
 export async function* ndjsonLines(
   source: AsyncIterable<Buffer>,
   maxLineBytes: number,
+  stop?: AbortSignal,
 ): AsyncGenerator<Line[]> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -52,7 +56,21 @@ export async function* ndjsonLines(
     return text === LINE_TOO_LONG || !isBlank(text) ? { number, text } : undefined;
   };
 
-  for await (const chunk of source) {
+  // When `stop` aborts, reading ends at once, even while the client sends nothing: the line in
+  // progress is dropped and a STOPPED line names it, so the client knows where to resume.
+  const chunks = source[Symbol.asyncIterator]();
+  const stopped = new Promise<typeof STOPPED>((resolve) => {
+    if (stop?.aborted) resolve(STOPPED);
+    stop?.addEventListener('abort', () => resolve(STOPPED), { once: true });
+  });
+  for (;;) {
+    const next = stop?.aborted ? STOPPED : await Promise.race([chunks.next(), stopped]);
+    if (next === STOPPED) {
+      yield [{ number: number + 1, text: STOPPED }];
+      return;
+    }
+    if (next.done) break;
+    const chunk = next.value;
     const lines: Line[] = [];
     let start = 0;
     while (start <= chunk.length) {
