@@ -5,7 +5,9 @@
  */
 import http from 'node:http';
 import type { RunningApp } from '@quadrants/service-kit/testing';
+import fc from 'fast-check';
 import { expect } from 'vitest';
+import { anEtagHeader, hostileString } from './arbitraries.ts';
 
 /**
  * A request that has not answered by then counts as a hang. Well inside vitest's testTimeout,
@@ -181,4 +183,22 @@ export async function expectStillConverting(api: GeoClient): Promise<void> {
   const health = await api.get('/healthz');
   expect(health.status).toBe(200);
   expect(health.body).toEqual({ status: 'ok' });
+}
+
+/** Any query string and any If-None-Match on a cacheable GET `path` answer 200 or 304. */
+export async function expectAnyQueryAnswers200Or304(api: GeoClient, path: string): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.dictionary(fc.string({ maxLength: 8 }), hostileString, { maxKeys: 4 }),
+      fc.option(anEtagHeader, { nil: undefined }),
+      async (params, etag) => {
+        const answer = await api.get(
+          `${path}?${query(params)}`,
+          etag === undefined ? {} : { 'if-none-match': etag },
+        );
+        expect([200, 304], answer.text).toContain(answer.status);
+      },
+    ),
+    { numRuns: 30 },
+  );
 }
