@@ -4,7 +4,7 @@ import type { Config } from '../src/config.ts';
 
 export const testLimits = { batchMaxPoints: 100, streamMaxLineBytes: 512 };
 
-/** geo's real app on a free port; logs are silent unless LOG_LEVEL asks for them. */
+/** geo's real app on a free port, with small limits so tests can reach them; its logs are silent. */
 export function startGeo(): Promise<RunningApp> {
   const app = createApp({
     ...testKit({ service: 'geo', bodyLimit: '64kb' }),
