@@ -1,5 +1,7 @@
 // The services this repository runs, in one place: what `pnpm start` starts and what the e2e
-// suite's local target runs as processes. Ports match docker-compose.yml and the kind NodePorts.
+// suite's local target runs as processes. Each target has host ports of its own, so all three
+// can run at once: `pnpm start` 808N (here), docker-compose.yml 1808N, kind 3008N (the NodePort
+// that k8s/overlays/kind maps to the same port on 127.0.0.1).
 import { fileURLToPath } from 'node:url';
 
 export interface ServiceSpec {
