@@ -1,31 +1,38 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { serviceNamed } from '../../../scripts/services.ts';
 import { run } from '../run.ts';
 import { isReady, until } from '../wait.ts';
 import type { Driver, Replica, Target } from './target.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const cluster = process.env.KIND_CLUSTER ?? 'quadrants';
+const context = `kind-${cluster}`;
 const namespace = 'quadrants';
 const kubectl = (args: string[]) =>
-  run('kubectl', ['--context', `kind-${cluster}`, '-n', namespace, ...args]);
+  run('kubectl', ['--context', context, '-n', namespace, ...args]);
 
 interface Pod {
   metadata: { name: string; deletionTimestamp?: string };
   status: { conditions?: { type: string; status: string }[] };
 }
 
-async function readyPods(service: string): Promise<string[]> {
-  const { items } = JSON.parse(
-    await kubectl(['get', 'pods', '-l', `app.kubernetes.io/name=${service}`, '-o', 'json']),
-  ) as { items: Pod[] };
-  return items
-    .filter((pod) => !pod.metadata.deletionTimestamp)
-    .filter((pod) => pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
-    .map((pod) => pod.metadata.name);
+/** Every pod of `service`, terminating ones included. */
+async function podsOf(service: string): Promise<Pod[]> {
+  const list = await kubectl([
+    'get',
+    'pods',
+    '--selector',
+    `app.kubernetes.io/name=${service}`,
+    '--output',
+    'json',
+  ]);
+  return (JSON.parse(list) as { items: Pod[] }).items;
 }
+
+const isServing = (pod: Pod) =>
+  !pod.metadata.deletionTimestamp &&
+  (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 async function desiredReplicas(service: string): Promise<number> {
   const out = await kubectl(['get', 'deployment', service, '-o', 'jsonpath={.spec.replicas}']);
@@ -36,7 +43,7 @@ async function desiredReplicas(service: string): Promise<number> {
 function portForward(pod: string): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
     'kubectl',
-    ['--context', `kind-${cluster}`, '-n', namespace, 'port-forward', `pod/${pod}`, ':8080'],
+    ['--context', context, '-n', namespace, 'port-forward', `pod/${pod}`, ':8080'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return new Promise((resolve, reject) => {
@@ -46,6 +53,23 @@ function portForward(pod: string): Promise<{ url: string; child: ChildProcess }>
     });
     child.on('exit', (code) => reject(new Error(`port-forward to ${pod} exited (${code})`)));
   });
+}
+
+/**
+ * Where the host reaches `service`'s NodePort: kind-cluster.yaml maps node ports to ports on
+ * 127.0.0.1, and Docker reports that mapping for the control-plane container.
+ */
+async function nodePortUrl(service: string): Promise<string> {
+  const nodePort = (
+    await kubectl(['get', 'service', service, '-o', 'jsonpath={.spec.ports[0].nodePort}'])
+  ).trim();
+  if (!nodePort) throw new Error(`the ${service} Service has no NodePort in k8s/overlays/kind`);
+  const published = await run('docker', ['port', `${cluster}-control-plane`, `${nodePort}/tcp`]);
+  const address = published.split('\n')[0]?.trim();
+  if (!address) {
+    throw new Error(`node port ${nodePort} (${service}) is not mapped in kind-cluster.yaml`);
+  }
+  return `http://${address}`;
 }
 
 /**
@@ -62,39 +86,44 @@ export function kindTarget(): Target {
       });
     },
     async down() {
-      // The cluster stays for inspection; `kind delete cluster --name quadrants` removes it.
+      // The cluster stays for inspection; scripts/kind-down deletes it.
     },
     driver: kindDriver,
   };
 }
 
 function kindDriver(): Driver {
-  const forwards = new Map<string, { url: string; child: ChildProcess }>();
+  const forwards = new Map<string, Promise<{ url: string; child: ChildProcess }>>();
+
+  /** One port-forward per pod, kept while it lives: kubectl exits when its pod goes away. */
+  function forwardTo(pod: string) {
+    let forward = forwards.get(pod);
+    if (!forward) {
+      forward = portForward(pod);
+      forwards.set(pod, forward);
+      forward.then(
+        ({ child }) => child.on('exit', () => forwards.delete(pod)),
+        () => forwards.delete(pod),
+      );
+    }
+    return forward;
+  }
 
   async function replicas(service: string): Promise<Replica[]> {
-    const pods = await readyPods(service);
+    const serving = (await podsOf(service)).filter(isServing);
     return Promise.all(
-      pods.map(async (pod) => {
-        let forward = forwards.get(pod);
-        if (!forward) {
-          forward = await portForward(pod);
-          forwards.set(pod, forward);
-        }
-        return { id: pod, url: forward.url };
-      }),
+      serving.map(async (pod) => ({
+        id: pod.metadata.name,
+        url: (await forwardTo(pod.metadata.name)).url,
+      })),
     );
   }
 
   return {
-    // The overlay's NodePort, mapped to this port on 127.0.0.1 by kind-cluster.yaml.
-    async entryUrl(service) {
-      return `http://127.0.0.1:${serviceNamed(service).port}`;
-    },
+    entryUrl: nodePortUrl,
     replicas,
     async killReplica(_service, replica) {
       await kubectl(['delete', 'pod', replica.id, '--grace-period=0', '--force', '--wait=false']);
-      forwards.get(replica.id)?.child.kill();
-      forwards.delete(replica.id);
     },
     waitForReplicas(service) {
       return until(`the ${service} Deployment's replicas to be ready`, async () => {
@@ -105,14 +134,20 @@ function kindDriver(): Driver {
         return ready.every(Boolean) ? list : undefined;
       });
     },
-    async scale(service, replicas) {
+    async scale(service, count) {
       // With replicas at 0 the HPA stands aside; back above 0 it takes over again.
-      await kubectl(['scale', 'deployment', service, `--replicas=${replicas}`]);
-      await kubectl(['rollout', 'status', `deployment/${service}`, '--timeout=180s']);
-      await this.waitForReplicas(service);
+      await kubectl(['scale', 'deployment', service, `--replicas=${count}`]);
+      // `rollout status` is done once no pod is Ready, but a terminating pod still serves
+      // through its preStop sleep and drain, and a port-forward still reaches it: scaled down,
+      // the replicas are gone only when their pods are deleted.
+      await until(`${service} to have no more than ${count} pods`, async () =>
+        (await podsOf(service)).length <= count ? true : undefined,
+      );
+      if (count > 0) await this.waitForReplicas(service);
     },
     async close() {
-      for (const forward of forwards.values()) forward.child.kill();
+      const open = await Promise.allSettled(forwards.values());
+      for (const forward of open) if (forward.status === 'fulfilled') forward.value.child.kill();
       forwards.clear();
     },
   };
