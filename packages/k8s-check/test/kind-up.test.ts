@@ -1,0 +1,197 @@
+// scripts/kind-up's decisions, proved on a machine where no cluster can run: the real script,
+// with kind, kubectl and docker replaced by stubs that log how they were called and answer as
+// a scenario says. Only `kubectl kustomize` is real, so the overlay rendered is the real one.
+// The script runs from a scratch copy of the repository's root, so a kind or kubectl in the
+// repository's .tools/bin (scripts/install-kind) can never be reached from here.
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+
+const stubs: Record<string, string> = {
+  kind: `
+case "$1" in
+  version) echo "kind \${STUB_KIND_VERSION:-v0.33.0} go1.25.1 linux/amd64" ;;
+  get) [ -z "\${STUB_CLUSTERS:-}" ] || echo "$STUB_CLUSTERS" ;;
+esac`,
+  kubectl: `
+[ "$1" = --context ] && shift 2
+case "$1 \${2:-}" in
+  "version --client") echo "Client Version: \${STUB_KUBECTL_VERSION:-v1.36.4}" ;;
+  "kustomize "*) exec "$REAL_KUBECTL" "$@" ;;
+  "get --raw") echo "{\\"major\\": \\"1\\", \\"gitVersion\\": \\"\${STUB_SERVER_VERSION:-v1.36.4}\\"}" ;;
+  "apply "*)
+    case "$*" in
+      *--dry-run=server*) [ -z "\${STUB_DRY_RUN:-}" ] || echo "$STUB_DRY_RUN" >&2; exit "\${STUB_DRY_RUN_EXIT:-0}" ;;
+    esac ;;
+esac`,
+  docker: `
+case "$1 \${2:-}" in
+  "info "*) exit "\${STUB_DOCKER_INFO_EXIT:-0}" ;;
+  "version "*) echo linux/amd64 ;;
+  "port "*) [ -z "\${STUB_PUBLISHED-127.0.0.1:30084}" ] || echo "\${STUB_PUBLISHED-127.0.0.1:30084}" ;;
+  "image save")
+    case "$*" in *--help*) echo "      --platform string   Save only the given platform" ; exit 0 ;; esac
+    while [ $# -gt 0 ]; do [ "$1" = --output ] && : >"$2"; shift; done ;;
+esac`,
+};
+
+let root: string;
+let bin: string;
+let log: string;
+/** The real kubectl, found before the stubs go first on PATH, for the stub to hand `kustomize`. */
+const realKubectl = execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim();
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'kind-up-'));
+  bin = join(root, 'stub-bin');
+  log = join(root, 'calls.log');
+  await mkdir(join(root, 'scripts'));
+  await mkdir(bin);
+  for (const file of ['kind-up', 'env.sh', 'kind-versions.env']) {
+    await copyFile(join(repo, 'scripts', file), join(root, 'scripts', file));
+  }
+  await symlink(join(repo, 'k8s'), join(root, 'k8s'));
+  await symlink(join(repo, 'services'), join(root, 'services'));
+  for (const [name, body] of Object.entries(stubs)) {
+    const path = join(bin, name);
+    await writeFile(
+      path,
+      `#!/usr/bin/env bash\necho "${name} $*" >>"$STUB_LOG"\n${body}\nexit 0\n`,
+    );
+    await chmod(path, 0o755);
+  }
+});
+
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+async function kindUp(scenario: Record<string, string>) {
+  await rm(log, { force: true });
+  const child = spawn('bash', [join(root, 'scripts', 'kind-up')], {
+    env: {
+      PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`,
+      HOME: root,
+      STUB_LOG: log,
+      REAL_KUBECTL: realKubectl,
+      KIND_METRICS_SERVER: '0',
+      ...scenario,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const calls = (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  return { code, stdout, stderr, calls };
+}
+
+const created = (calls: string[]) => calls.some((call) => call.startsWith('kind create'));
+
+describe('scripts/kind-up', () => {
+  test('refuses a kind older than the pinned release, before touching anything', async () => {
+    const run = await kindUp({ STUB_KIND_VERSION: 'v0.20.0' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/kind v0\.20\.0 is older than v0\.33\.0.*scripts\/install-kind/);
+    expect(created(run.calls)).toBe(false);
+  });
+
+  test('refuses a kubectl more than one minor version from the cluster', async () => {
+    const run = await kindUp({ STUB_KUBECTL_VERSION: 'v1.32.4' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/kubectl v1\.32\.4 is more than one minor version away.*v1\.36\.4/);
+    expect(created(run.calls)).toBe(false);
+  });
+
+  test('says so when no Docker engine answers', async () => {
+    const run = await kindUp({ STUB_DOCKER_INFO_EXIT: '1' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/no Docker engine answers/);
+  });
+
+  describe('with a host port it would map already taken', () => {
+    let holder: Server | undefined;
+    beforeAll(async () => {
+      // Held by this test, unless something else on the machine already holds it.
+      holder = createServer();
+      await new Promise<void>((resolve) => {
+        holder?.once('error', () => resolve()).listen(30084, '127.0.0.1', () => resolve());
+      });
+    });
+    afterAll(() => new Promise<void>((resolve) => holder?.close(() => resolve()) ?? resolve()));
+
+    test('names the port before creating a cluster', async () => {
+      const run = await kindUp({});
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/127\.0\.0\.1:30084 is in use.*node port 30084/);
+      expect(created(run.calls)).toBe(false);
+    });
+  });
+
+  test('refuses to reuse a cluster of another Kubernetes minor', async () => {
+    const run = await kindUp({ STUB_CLUSTERS: 'quadrants', STUB_SERVER_VERSION: 'v1.31.2' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/runs Kubernetes v1\.31\.2.*pins v1\.36\.4.*scripts\/kind-down/);
+  });
+
+  test('refuses to reuse a cluster without the port mappings kind-cluster.yaml asks for', async () => {
+    const run = await kindUp({ STUB_CLUSTERS: 'quadrants', STUB_PUBLISHED: '' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/does not map 127\.0\.0\.1:30084 to its node port 30084/);
+  });
+
+  test('loads one-platform archives, and stops at a Pod Security refusal in the dry run', async () => {
+    const refusal =
+      'Warning: would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false';
+    const run = await kindUp({ STUB_CLUSTERS: 'quadrants', STUB_DRY_RUN: refusal });
+    expect(run.calls).toContainEqual(
+      expect.stringMatching(
+        /^docker image save --platform linux\/amd64 --output \S+ quadrants\/geo:dev$/,
+      ),
+    );
+    expect(run.calls).toContainEqual(
+      expect.stringMatching(/^kind load image-archive \S+ --name quadrants$/),
+    );
+    expect(run.calls.some((call) => call.startsWith('kind load docker-image'))).toBe(false);
+    // Namespaces first, then the dry run, and nothing else applied after the refusal.
+    const applies = run.calls.filter((call) =>
+      call.startsWith('kubectl --context kind-quadrants apply'),
+    );
+    expect(applies).toEqual([
+      expect.stringMatching(/--selector pod-security\.kubernetes\.io\/enforce$/),
+      expect.stringMatching(/--dry-run=server$/),
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(refusal);
+    expect(run.stderr).toMatch(/Pod Security admission would refuse these pods/);
+  });
+
+  test('applies the overlay once the dry run is clean', async () => {
+    const run = await kindUp({ STUB_CLUSTERS: 'quadrants' });
+    expect(run.code).toBe(0);
+    const applies = run.calls.filter((call) =>
+      call.startsWith('kubectl --context kind-quadrants apply'),
+    );
+    expect(applies).toHaveLength(3);
+    expect(applies[2]).toMatch(/apply --filename \S+overlay\.yaml$/);
+  });
+});
