@@ -1,10 +1,13 @@
 // `pnpm test:all`: every tier, one after another, then one line with the totals.
 //   lint · typecheck · unit + component · k8s check · e2e on local · e2e on compose
+// Lint runs its own tests (scripts/lint.test.ts), then each linter of `pnpm lint` on its own:
+// Biome, actionlint on the workflows, shellcheck on the shell scripts.
 // Unit + component runs in every workspace package that has a `test` script, found with
 // `pnpm ls`, so a new service is tested without a change here; k8s-check's and e2e's tests
 // have tiers of their own. A failing tier never stops the ones after it.
-// A tier that cannot run (no Docker engine for compose) is skipped with the reason, except
-// under CI=true, where it fails: CI must never pass by skipping what it was meant to prove.
+// A tier that cannot run (no shellcheck for the shell scripts, no Docker engine for compose) is
+// skipped with the reason, except under CI=true, where it fails: CI must never pass by
+// skipping what it was meant to prove.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -34,10 +37,16 @@ function run(command: string, args: string[], options: { cwd?: string; env?: obj
   return result.status === 0;
 }
 
-/** A tier that is one pass/fail check (lint, typecheck, the k8s check command). */
-function check(tier: string, command: string, args: string[]) {
+/** A tier, or part of one, that is one pass/fail check (a linter, typecheck, the k8s check). */
+function check(tier: string, command: string, args: string[], note = '') {
   const ok = run(command, args);
-  tallies.push({ tier, passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0 });
+  tallies.push({ tier, passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, note });
+}
+
+/** A check this machine cannot run: skipped with the reason, or failed under CI=true. */
+function cannotRun(tier: string, reason: string) {
+  console.log(`\n▷ ${tier}: ${reason}; ${inCi ? 'a failure under CI=true' : 'skipped'}`);
+  tallies.push({ tier, passed: 0, failed: inCi ? 1 : 0, skipped: inCi ? 0 : 1, note: reason });
 }
 
 interface VitestReport {
@@ -110,10 +119,21 @@ function dockerAvailable() {
   return spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
 }
 
+function onPath(command: string) {
+  return spawnSync(command, ['--version'], { stdio: 'ignore' }).error === undefined;
+}
+
 mkdirSync(results, { recursive: true });
 
-check('lint', 'pnpm', ['lint']);
-check('typecheck', 'pnpm', ['-r', 'typecheck']);
+vitest('lint', 'scripts');
+check('lint', 'pnpm', ['lint', 'biome'], 'biome');
+check('lint', 'pnpm', ['lint', 'workflows'], 'workflows: actionlint');
+if (onPath('shellcheck')) {
+  check('lint', 'pnpm', ['lint', 'shell'], 'shell scripts: shellcheck');
+} else {
+  cannotRun('lint', 'no shellcheck on PATH for the shell scripts (apt-get install shellcheck)');
+}
+check('typecheck', 'pnpm', ['typecheck']);
 const ownTiers = new Set(['packages/k8s-check', 'e2e']);
 for (const p of workspacePackages()) {
   if (p.test !== undefined && !ownTiers.has(p.dir)) packageTests('unit + component', p);
@@ -123,10 +143,8 @@ check('k8s check', 'pnpm', ['k8s:check']);
 vitest('e2e local', 'e2e', { E2E_TARGET: 'local' });
 if (dockerAvailable()) {
   vitest('e2e compose', 'e2e', { E2E_TARGET: 'compose' });
-} else if (inCi) {
-  tallies.push({ tier: 'e2e compose', passed: 0, failed: 1, skipped: 0, note: 'no Docker engine' });
 } else {
-  tallies.push({ tier: 'e2e compose', passed: 0, failed: 0, skipped: 1, note: 'no Docker engine' });
+  cannotRun('e2e compose', 'no Docker engine');
 }
 
 const sum = (key: 'passed' | 'failed' | 'skipped') => tallies.reduce((n, t) => n + t[key], 0);
