@@ -1,6 +1,7 @@
 import type { IPodSpec } from 'kubernetes-models/v1';
 import {
   type K8sObject,
+  type Problem,
   podTemplateOf,
   refOf,
   runsPods,
@@ -173,8 +174,6 @@ export function checkContract(
   return found;
 }
 
-type Problem = [path: string, message: string];
-
 function replicaProblems(
   object: K8sObject,
   workload: Workload,
@@ -205,8 +204,7 @@ function storageProblems(
   objects: readonly K8sObject[],
 ): Problem[] {
   // runsPods(object) held when the caller found it, so there is a pod template.
-  const template = podTemplateOf(object) ?? { spec: { containers: [] }, path: 'spec' };
-  const { spec, path } = template;
+  const { spec, path } = podTemplateOf(object) ?? { spec: { containers: [] }, path: 'spec' };
   const volumes = (spec.volumes ?? []).map((volume, index) => ({
     volume,
     path: `${path}.volumes[${index}]`,

@@ -1,4 +1,4 @@
-import type { IPodSpec } from 'kubernetes-models/v1';
+import type { IContainer, IPodSpec, IPodTemplateSpec, IProbe } from 'kubernetes-models/v1';
 
 /** One object from a rendered overlay, as YAML gave it: only the type meta is known to exist. */
 export interface K8sObject {
@@ -10,7 +10,7 @@ export interface K8sObject {
 
 /** What a check found wrong, and exactly where. */
 export interface Violation {
-  /** Which check found it: schema, pod-security, project, namespace, contract. */
+  /** Which check found it: schema, api, pod-security, project, namespace, selectors, contract. */
   readonly check: string;
   /** `Kind/name` of the object at fault, or of the object the contract expected. */
   readonly object: string;
@@ -19,10 +19,16 @@ export interface Violation {
   readonly message: string;
 }
 
-/** A pod spec inside a workload, with the path that leads to it. */
+/** A violation before it is tied to its object and check: where, and what is wrong there. */
+export type Problem = [path: string, message: string];
+
+/** The pod template in a workload (for a Pod, the Pod itself), with the paths that lead to it. */
 export interface PodTemplate {
   readonly spec: IPodSpec;
   readonly path: string;
+  /** The pods' own labels and annotations. */
+  readonly metadata: NonNullable<IPodTemplateSpec['metadata']>;
+  readonly metadataPath: string;
 }
 
 export function refOf(object: K8sObject): string {
@@ -43,15 +49,15 @@ export function valueAt(object: unknown, path: string): unknown {
   return current;
 }
 
-/** Where each kind that runs pods keeps its pod spec. */
-const podSpecPaths: Readonly<Record<string, string>> = {
-  Pod: 'spec',
-  Deployment: 'spec.template.spec',
-  StatefulSet: 'spec.template.spec',
-  DaemonSet: 'spec.template.spec',
-  ReplicaSet: 'spec.template.spec',
-  Job: 'spec.template.spec',
-  CronJob: 'spec.jobTemplate.spec.template.spec',
+/** Where each kind that runs pods keeps its pod template, whose `metadata` and `spec` sit there. */
+const podTemplatePaths: Readonly<Record<string, string>> = {
+  Pod: '',
+  Deployment: 'spec.template',
+  StatefulSet: 'spec.template',
+  DaemonSet: 'spec.template',
+  ReplicaSet: 'spec.template',
+  Job: 'spec.template',
+  CronJob: 'spec.jobTemplate.spec.template',
 };
 
 /** Kinds whose pods are meant to run until stopped, as opposed to running to completion. */
@@ -64,16 +70,66 @@ export const longRunningKinds: ReadonlySet<string> = new Set([
 ]);
 
 export function runsPods(object: K8sObject): boolean {
-  return object.kind in podSpecPaths;
+  return object.kind in podTemplatePaths;
 }
 
-/** The object's pod spec, or undefined for kinds that run no pods. */
+/** The object's pod template, or undefined for kinds that run no pods. */
 export function podTemplateOf(object: K8sObject): PodTemplate | undefined {
-  const path = podSpecPaths[object.kind];
-  if (path === undefined) return undefined;
-  const spec = valueAt(object, path);
+  const root = podTemplatePaths[object.kind];
+  if (root === undefined) return undefined;
+  const pathOf = (field: string) => (root ? `${root}.${field}` : field);
+  const spec = valueAt(object, pathOf('spec'));
+  const metadata = valueAt(object, pathOf('metadata'));
   // Whether the fields have the right types is the schema check's finding; the pod checks
   // read whatever is there and treat a missing field as unset.
-  const raw: unknown = isRecord(spec) ? spec : {};
-  return { spec: raw as IPodSpec, path };
+  const rawSpec: unknown = isRecord(spec) ? spec : {};
+  const rawMetadata: unknown = isRecord(metadata) ? metadata : {};
+  return {
+    spec: rawSpec as IPodSpec,
+    path: pathOf('spec'),
+    metadata: rawMetadata as PodTemplate['metadata'],
+    metadataPath: pathOf('metadata'),
+  };
+}
+
+export interface ContainerAt {
+  readonly container: IContainer;
+  readonly path: string;
+}
+
+/** Every container of the pod, init and ephemeral ones included, with its path. */
+export function allContainers(template: PodTemplate): ContainerAt[] {
+  const { spec, path } = template;
+  const lists = {
+    containers: spec.containers,
+    initContainers: spec.initContainers,
+    ephemeralContainers: spec.ephemeralContainers,
+  };
+  return Object.entries(lists).flatMap(([field, list]) =>
+    (Array.isArray(list) ? list : []).map((container: IContainer, index: number) => ({
+      container,
+      path: `${path}.${field}[${index}]`,
+    })),
+  );
+}
+
+/** A probe or lifecycle hook: the kubelet may run it as an HTTP GET or a TCP connect. */
+export interface HandlerAt {
+  readonly handler: Pick<IProbe, 'httpGet' | 'tcpSocket'>;
+  /** Its field in the container: `livenessProbe`, `lifecycle.preStop`, … */
+  readonly field: string;
+}
+
+/** The container's probes and lifecycle hooks that are set. */
+export function handlersOf(container: IContainer): HandlerAt[] {
+  const handlers = {
+    livenessProbe: container.livenessProbe,
+    readinessProbe: container.readinessProbe,
+    startupProbe: container.startupProbe,
+    'lifecycle.postStart': container.lifecycle?.postStart,
+    'lifecycle.preStop': container.lifecycle?.preStop,
+  };
+  return Object.entries(handlers).flatMap(([field, handler]) =>
+    handler === undefined ? [] : [{ handler, field }],
+  );
 }

@@ -1,5 +1,7 @@
 import type { IContainer, IPodSpec } from 'kubernetes-models/v1';
 import {
+  allContainers,
+  type ContainerAt,
   isRecord,
   type K8sObject,
   longRunningKinds,
@@ -49,27 +51,6 @@ const allowedSeLinuxTypes = new Set([
   'container_kvm_t',
   'container_engine_t',
 ]);
-
-interface ContainerAt {
-  readonly container: IContainer;
-  readonly path: string;
-}
-
-/** Every container of the pod, init and ephemeral ones included, with its path. */
-function allContainers(template: PodTemplate): ContainerAt[] {
-  const { spec, path } = template;
-  const lists = {
-    containers: spec.containers,
-    initContainers: spec.initContainers,
-    ephemeralContainers: spec.ephemeralContainers,
-  };
-  return Object.entries(lists).flatMap(([field, list]) =>
-    (Array.isArray(list) ? list : []).map((container: IContainer, index: number) => ({
-      container,
-      path: `${path}.${field}[${index}]`,
-    })),
-  );
-}
 
 /** Pod Security Standard "restricted" on every object that runs pods. */
 export function checkPodSecurity(objects: readonly K8sObject[]): Violation[] {
