@@ -2,6 +2,7 @@ import type { IContainer, IPodSpec } from 'kubernetes-models/v1';
 import {
   allContainers,
   type ContainerAt,
+  handlersOf,
   isRecord,
   type K8sObject,
   longRunningKinds,
@@ -13,8 +14,10 @@ import {
   valueAt,
 } from './manifest.ts';
 
-// Pod Security Standards, "restricted" profile, as the API server enforces it for version
-// `latest`: https://kubernetes.io/docs/concepts/security/pod-security-standards/
+// Pod Security Standards, "restricted" profile (which includes "baseline"), as the API server
+// enforces it for version `latest`:
+// https://kubernetes.io/docs/concepts/security/pod-security-standards/ and, where that page lags,
+// the admission code it documents (k8s.io/pod-security-admission/policy).
 
 /** The only volume types "restricted" allows: none of them reaches into the node. */
 const allowedVolumeTypes = [
@@ -23,6 +26,8 @@ const allowedVolumeTypes = [
   'downwardAPI',
   'emptyDir',
   'ephemeral',
+  // Allowed by the admission code since 1.33 (kubernetes/kubernetes#130394), not yet by the page.
+  'image',
   'persistentVolumeClaim',
   'projected',
   'secret',
@@ -45,6 +50,8 @@ const safeSysctls = new Set([
 ]);
 
 const confinedProfiles = new Set(['RuntimeDefault', 'Localhost']);
+/** The annotation that set a container's AppArmor profile before the field did; still honoured. */
+const appArmorAnnotationPrefix = 'container.apparmor.security.beta.kubernetes.io/';
 const allowedSeLinuxTypes = new Set([
   'container_t',
   'container_init_t',
@@ -70,7 +77,7 @@ export function checkPodSecurity(objects: readonly K8sObject[]): Violation[] {
   });
 }
 
-function podLevel({ spec, path }: PodTemplate): [string, string][] {
+function podLevel({ spec, path, metadata, metadataPath }: PodTemplate): [string, string][] {
   const found: [string, string][] = [];
   for (const field of ['hostNetwork', 'hostPID', 'hostIPC'] as const) {
     if (spec[field] === true) found.push([`${path}.${field}`, 'must not share the host namespace']);
@@ -95,6 +102,15 @@ function podLevel({ spec, path }: PodTemplate): [string, string][] {
       `${path}.securityContext.appArmorProfile.type`,
       'must be RuntimeDefault or Localhost',
     ]);
+  }
+  for (const [key, value] of Object.entries(metadata.annotations ?? {})) {
+    if (!key.startsWith(appArmorAnnotationPrefix)) continue;
+    if (!(value === '' || value === 'runtime/default' || value.startsWith('localhost/'))) {
+      found.push([
+        `${metadataPath}.annotations.${key}`,
+        'must be runtime/default or localhost/<profile>',
+      ]);
+    }
   }
   found.push(...seLinux(context.seLinuxOptions, `${path}.securityContext.seLinuxOptions`));
   if (context.windowsOptions?.hostProcess === true) {
@@ -168,6 +184,18 @@ function containerLevel(pod: IPodSpec, { container, path }: ContainerAt): [strin
       found.push([`${path}.ports[${index}].hostPort`, 'must not bind a host port']);
     }
   });
+  // Baseline since 1.34: the kubelet makes these requests from the node, so any host but the
+  // pod's own IP (the default) would let the pod reach whatever the node can.
+  for (const { handler, field } of handlersOf(container)) {
+    for (const action of ['httpGet', 'tcpSocket'] as const) {
+      if (handler[action]?.host) {
+        found.push([
+          `${path}.${field}.${action}.host`,
+          'must not be set: a probe or hook may only reach its own pod',
+        ]);
+      }
+    }
+  }
   return found;
 }
 

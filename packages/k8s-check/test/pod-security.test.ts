@@ -26,6 +26,37 @@ describe('Pod Security "restricted"', () => {
       `${pod}.volumes[0].hostPath`,
     ]);
   });
+
+  test('a probe or lifecycle hook aimed at another host fails (baseline since 1.34)', async () => {
+    const violations = checkPodSecurity(await renderFixture('host-probe'));
+    expect(violations).toEqual(
+      [
+        `${container}.livenessProbe.httpGet.host`,
+        `${container}.lifecycle.preStop.httpGet.host`,
+      ].map((path) => ({
+        check: 'pod-security',
+        object: 'Deployment/geo',
+        path,
+        message: 'must not be set: a probe or hook may only reach its own pod',
+      })),
+    );
+  });
+
+  test('a container unconfined by the AppArmor annotation fails, as by the field', async () => {
+    const violations = checkPodSecurity(await renderFixture('apparmor-unconfined-annotation'));
+    expect(violations).toEqual([
+      {
+        check: 'pod-security',
+        object: 'Deployment/geo',
+        path: 'spec.template.metadata.annotations.container.apparmor.security.beta.kubernetes.io/geo',
+        message: 'must be runtime/default or localhost/<profile>',
+      },
+    ]);
+  });
+
+  test('an OCI image volume passes, as the admission code allows it since 1.33', async () => {
+    expect(checkPodSecurity(await renderFixture('image-volume'))).toEqual([]);
+  });
 });
 
 describe('project rules', () => {
