@@ -1,3 +1,4 @@
+import * as clientModels from '@kubernetes/client-node/dist/gen/models/all.js';
 import {
   ControllerRevision,
   DaemonSet,
@@ -21,7 +22,16 @@ import {
   Service,
   ServiceAccount,
 } from 'kubernetes-models/v1';
-import { isRecord, type K8sObject, refOf, type Violation } from './manifest.ts';
+import { isRecord, type K8sObject, type Problem, refOf, type Violation } from './manifest.ts';
+
+/**
+ * The Kubernetes minor whose OpenAPI schema both packages below were generated from:
+ * kubernetes-models (types, required fields, enums) and @kubernetes/client-node (which fields
+ * exist). test/schema.test.ts proves it against the installed packages, and
+ * test/kind-pins.test.ts that it is the kind cluster's. When the cluster moves to another minor,
+ * both packages move to their releases for it, and this with them.
+ */
+export const schemaKubernetesVersion = '1.36';
 
 /** What every kubernetes-models class offers: its type meta, and validation of what it holds. */
 interface ModelClass {
@@ -59,13 +69,55 @@ const models: readonly ModelClass[] = [
   StatefulSet,
 ];
 
-const modelByType = new Map(models.map((model) => [`${model.apiVersion}/${model.kind}`, model]));
+/** A field of a client-node model: its JSON name and type (`V1Probe`, `Array<V1Probe>`, …). */
+interface Field {
+  readonly baseName: string;
+  readonly type: string;
+}
 
 /**
- * Validates each object against the Kubernetes OpenAPI schema that kubernetes-models compiles.
- * Catches wrong types, missing required fields and bad enum values. Like the API server's own
- * schema, it lets unknown fields through; the pod checks still catch a misspelt security field,
- * because the field they look for is then missing.
+ * The fields of every model client-node generated from the OpenAPI spec, by model name
+ * (`V1Container`). They come from the models' own index: the package's main entry would load its
+ * network client too.
+ */
+const fieldsByModel: ReadonlyMap<string, readonly Field[]> = new Map(
+  Object.entries<unknown>(clientModels).flatMap(([name, model]) =>
+    typeof model === 'function' &&
+    'attributeTypeMap' in model &&
+    Array.isArray(model.attributeTypeMap)
+      ? [[name, model.attributeTypeMap as readonly Field[]]]
+      : [],
+  ),
+);
+
+/**
+ * client-node's name for a kind's model: its version and kind (`V1Deployment`,
+ * `V2HorizontalPodAutoscaler`), with the group only where two groups share a kind (`CoreV1Event`).
+ */
+function clientModelName(model: ModelClass): string {
+  const version = model.apiVersion.slice(model.apiVersion.lastIndexOf('/') + 1);
+  const name = `${version.charAt(0).toUpperCase()}${version.slice(1)}${model.kind}`;
+  // A kind whose name the rule misses fails here, at start-up, rather than going unwalked.
+  if (!fieldsByModel.has(name)) {
+    throw new Error(
+      `@kubernetes/client-node has no model ${name} for ${model.apiVersion} ${model.kind}`,
+    );
+  }
+  return name;
+}
+
+const modelByType = new Map(
+  models.map((model) => [
+    `${model.apiVersion}/${model.kind}`,
+    { Model: model, fieldModel: clientModelName(model) },
+  ]),
+);
+
+/**
+ * Validates each object against the Kubernetes OpenAPI schema: kubernetes-models' compiled
+ * validators catch wrong types, missing required fields and bad enum values; a walk over
+ * client-node's models catches fields the schema does not define, at any depth, which the API
+ * server's strict field validation (kubectl's default) rejects.
  */
 export function checkSchema(objects: readonly K8sObject[]): Violation[] {
   return objects.flatMap((object) => validateOne(object));
@@ -78,30 +130,95 @@ function validateOne(object: K8sObject): Violation[] {
     path,
     message,
   });
-  const Model = modelByType.get(`${object.apiVersion}/${object.kind}`);
-  if (Model === undefined) {
+  const entry = modelByType.get(`${object.apiVersion}/${object.kind}`);
+  if (entry === undefined) {
     return [
       violation('', `unknown kind ${object.apiVersion} ${object.kind}: add its model to schema.ts`),
     ];
   }
-  const model = Object.assign(new Model(), object);
+  return [...typeErrors(entry.Model, object), ...unknownFields(object, entry.fieldModel, '')].map(
+    ([path, message]) => violation(path, message),
+  );
+}
+
+function typeErrors(Model: ModelClass, object: K8sObject): Problem[] {
   try {
-    model.validate();
+    Object.assign(new Model(), object).validate();
     return [];
   } catch (error) {
-    return schemaErrorsOf(error).map((e) => violation(e.path, e.message));
+    return schemaErrorsOf(error);
   }
 }
 
+/**
+ * Every field in `value` that its type (a client-node model name) does not define, and the same
+ * inside the fields it does define, all the way down.
+ */
+function unknownFields(value: unknown, type: string, path: string): Problem[] {
+  const elementType = /^Array<(.+)>$/.exec(type)?.[1];
+  if (elementType !== undefined) {
+    return Array.isArray(value)
+      ? value.flatMap((item, index) => unknownFields(item, elementType, `${path}[${index}]`))
+      : [];
+  }
+  const fields = fieldsByModel.get(type);
+  // Not a model: a scalar, or free-form (a map, IntOrString, a quantity, RawExtension's `any`).
+  if (fields === undefined || !isRecord(value)) return [];
+  return Object.entries(value).flatMap(([key, child]): Problem[] => {
+    const childPath = path ? `${path}.${key}` : key;
+    const field = fields.find((f) => f.baseName === key);
+    return field === undefined
+      ? [[childPath, unknownFieldMessage(key, type, fields)]]
+      : unknownFields(child, field.type, childPath);
+  });
+}
+
+function unknownFieldMessage(key: string, type: string, fields: readonly Field[]): string {
+  // V1Container -> Container, V2MetricTarget -> MetricTarget, CoreV1EventSeries -> EventSeries
+  const typeName = type.replace(/^\w*?V\d+(?:alpha\d+|beta\d+)?(?=[A-Z])/, '');
+  const message =
+    `unknown field "${key}" ` +
+    `(Kubernetes ${schemaKubernetesVersion} has no such field in ${typeName})`;
+  const meant = closestName(key, fields);
+  return meant === undefined ? message : `${message}: did you mean ${meant}?`;
+}
+
+/** The field a typo most likely stands for: the nearest within 2 edits (fewer for short names). */
+function closestName(name: string, fields: readonly Field[]): string | undefined {
+  const withinReach = Math.min(2, Math.floor(name.length / 3));
+  return fields
+    .map(({ baseName }) => ({ baseName, distance: editDistance(name, baseName) }))
+    .filter(({ distance }) => distance <= withinReach)
+    .sort((a, b) => a.distance - b.distance)[0]?.baseName;
+}
+
+/** Levenshtein distance: the fewest single-character insertions, deletions and substitutions. */
+function editDistance(from: string, to: string): number {
+  let previous = Array.from({ length: to.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= from.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= to.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (from[i - 1] === to[j - 1] ? 0 : 1);
+      current.push(Math.min(substitution, (previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1));
+    }
+    previous = current;
+  }
+  return previous[to.length] ?? 0;
+}
+
 /** ajv's errors, which kubernetes-models attaches to the ValidationError it throws. */
-function schemaErrorsOf(error: unknown): { path: string; message: string }[] {
+function schemaErrorsOf(error: unknown): Problem[] {
   const errors = isRecord(error) && Array.isArray(error.errors) ? error.errors : [];
-  const found = errors.filter(isRecord).map((e) => ({
-    path: pointerToPath(typeof e.instancePath === 'string' ? e.instancePath : ''),
-    message: typeof e.message === 'string' ? e.message : 'does not match the schema',
-  }));
+  const found = errors
+    .filter(isRecord)
+    .map(
+      (e): Problem => [
+        pointerToPath(typeof e.instancePath === 'string' ? e.instancePath : ''),
+        typeof e.message === 'string' ? e.message : 'does not match the schema',
+      ],
+    );
   if (found.length > 0) return found;
-  return [{ path: '', message: error instanceof Error ? error.message : String(error) }];
+  return [['', error instanceof Error ? error.message : String(error)]];
 }
 
 /** `/spec/template/spec/containers/0/name` -> `spec.template.spec.containers[0].name` */
