@@ -8,6 +8,7 @@ import {
 import { type K8sObject, refOf, runsPods, type Violation } from './manifest.ts';
 import { checkNamespaces, checkPodSecurity, checkProjectRules } from './pod-security.ts';
 import { checkSchema } from './schema.ts';
+import { checkSelectorTargets, targetSelectorOf } from './selectors.ts';
 
 /** One check applied to one subject (an object, or a workload the contract expects). */
 export interface Outcome {
@@ -35,6 +36,11 @@ export function checkOverlay(overlay: string, objects: readonly K8sObject[]): Ou
       'namespace',
       objects.filter((o) => o.kind === 'Namespace' || runsPods(o)).map(refOf),
       checkNamespaces(objects),
+    ],
+    [
+      'selectors',
+      objects.filter((o) => targetSelectorOf(o) !== undefined).map(refOf),
+      checkSelectorTargets(objects),
     ],
     ['contract', contractSubjects, checkContract(objects, expected ?? [])],
   ];

@@ -4,6 +4,7 @@ import { checkContract, overlayServices } from '../src/contract.ts';
 import { checkNamespaces, checkPodSecurity, checkProjectRules } from '../src/pod-security.ts';
 import { listOverlays } from '../src/render.ts';
 import { checkSchema } from '../src/schema.ts';
+import { checkSelectorTargets } from '../src/selectors.ts';
 import { k8sDir, renderRealOverlay } from './helpers.ts';
 
 describe('the repository overlays', () => {
@@ -33,6 +34,7 @@ describe('the repository overlays', () => {
     expect(checkPodSecurity(objects)).toEqual([]);
     expect(checkProjectRules(objects)).toEqual([]);
     expect(checkNamespaces(objects)).toEqual([]);
+    expect(checkSelectorTargets(objects)).toEqual([]);
     expect(checkContract(objects, ['geo'])).toEqual([]);
     const outcomes = checkOverlay('kind', objects);
     expect(outcomes.filter((o) => o.violations.length > 0)).toEqual([]);
