@@ -1,3 +1,4 @@
+import { checkApiValidation } from './api-validation.ts';
 import {
   checkContract,
   overlayServices,
@@ -30,6 +31,11 @@ export function checkOverlay(overlay: string, objects: readonly K8sObject[]): Ou
   );
   const runs: [check: string, subjects: string[], violations: Violation[]][] = [
     ['schema', objects.map(refOf), checkSchema(objects)],
+    [
+      'api',
+      objects.filter((o) => runsPods(o) || o.kind === 'Service').map(refOf),
+      checkApiValidation(objects),
+    ],
     ['pod-security', workloads.map(refOf), checkPodSecurity(objects)],
     ['project', workloads.map(refOf), checkProjectRules(objects)],
     [

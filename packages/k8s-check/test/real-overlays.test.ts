@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { checkApiValidation } from '../src/api-validation.ts';
 import { checkOverlay } from '../src/checks.ts';
 import { checkContract, overlayServices } from '../src/contract.ts';
 import { checkNamespaces, checkPodSecurity, checkProjectRules } from '../src/pod-security.ts';
@@ -31,6 +32,7 @@ describe('the repository overlays', () => {
   test('kind passes every check', async () => {
     const objects = await renderRealOverlay('kind');
     expect(checkSchema(objects)).toEqual([]);
+    expect(checkApiValidation(objects)).toEqual([]);
     expect(checkPodSecurity(objects)).toEqual([]);
     expect(checkProjectRules(objects)).toEqual([]);
     expect(checkNamespaces(objects)).toEqual([]);
