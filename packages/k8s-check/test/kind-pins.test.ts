@@ -1,0 +1,116 @@
+// The kind path's pins agree with one another and with what the manifests need: the node image
+// in kind-cluster.yaml, the versions in scripts/kind-versions.env, the Kubernetes schema that
+// k8s check validates against, and the host ports each target publishes.
+import { readFile } from 'node:fs/promises';
+import { describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
+import { services } from '../../../scripts/services.ts';
+import { isRecord } from '../src/manifest.ts';
+import { schemaKubernetesVersion } from '../src/schema.ts';
+import { k8sDir, renderRealOverlay } from './helpers.ts';
+
+const root = new URL('../../../', import.meta.url);
+
+/** scripts/kind-versions.env as KEY=value pairs (comments and blank lines skipped). */
+async function kindVersions(): Promise<Record<string, string>> {
+  const text = await readFile(new URL('scripts/kind-versions.env', root), 'utf8');
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+      .map((line) => {
+        const match = /^([A-Z0-9_]+)=(\S+)$/.exec(line);
+        if (!match) throw new Error(`kind-versions.env: not KEY=value: ${line}`);
+        return [match[1], match[2]];
+      }),
+  );
+}
+
+interface KindNode {
+  role: string;
+  image?: string;
+  extraPortMappings?: { containerPort: number; hostPort: number; listenAddress?: string }[];
+}
+
+async function kindCluster(): Promise<{ nodes: KindNode[] }> {
+  return parse(await readFile(`${k8sDir}/overlays/kind/kind-cluster.yaml`, 'utf8'));
+}
+
+/** v1.36.4 -> [1, 36, 4] */
+const versionParts = (version: string) => version.replace(/^v/, '').split('.').map(Number);
+
+describe('the kind pins', () => {
+  test('every version is exact and every checksum a SHA-256', async () => {
+    const versions = await kindVersions();
+    for (const key of ['KUBERNETES_VERSION', 'KIND_VERSION', 'KUBECTL_VERSION']) {
+      expect(versions[key], key).toMatch(/^v\d+\.\d+\.\d+$/);
+    }
+    const checksums = Object.keys(versions).filter((key) => key.includes('_SHA256_'));
+    expect(checksums).toHaveLength(4);
+    for (const key of checksums) expect(versions[key], key).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test('every node runs the pinned Kubernetes, by digest', async () => {
+    const { KUBERNETES_VERSION } = await kindVersions();
+    const { nodes } = await kindCluster();
+    expect(nodes.length).toBeGreaterThan(0);
+    for (const node of nodes) {
+      expect(node.image).toMatch(
+        new RegExp(`^kindest/node:${KUBERNETES_VERSION}@sha256:[0-9a-f]{64}$`),
+      );
+    }
+  });
+
+  test('the pinned Kubernetes runs the preStop sleep action (1.30 and later)', async () => {
+    const [major = 0, minor = 0] = versionParts((await kindVersions()).KUBERNETES_VERSION ?? '');
+    expect(major).toBe(1);
+    expect(minor).toBeGreaterThanOrEqual(30);
+  });
+
+  test('k8s check validates against the schema of the pinned Kubernetes', async () => {
+    const [major, minor] = versionParts((await kindVersions()).KUBERNETES_VERSION ?? '');
+    expect(schemaKubernetesVersion).toBe(`${major}.${minor}`);
+  });
+
+  test('kubectl is within one minor version of the cluster, as Kubernetes supports', async () => {
+    const versions = await kindVersions();
+    const [, cluster = 0] = versionParts(versions.KUBERNETES_VERSION ?? '');
+    const [, kubectl = 0] = versionParts(versions.KUBECTL_VERSION ?? '');
+    expect(Math.abs(kubectl - cluster)).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('the host ports', () => {
+  test("every NodePort of the kind overlay is mapped to the same port on the host's loopback", async () => {
+    const nodePorts = (await renderRealOverlay('kind'))
+      .filter((object) => object.kind === 'Service')
+      .flatMap((service) => {
+        const spec = isRecord(service.spec) ? service.spec : {};
+        const ports = Array.isArray(spec.ports) ? spec.ports : [];
+        return spec.type === 'NodePort' ? ports.map((p: { nodePort?: number }) => p.nodePort) : [];
+      });
+    expect(nodePorts.length).toBeGreaterThan(0);
+    const mappings = (await kindCluster()).nodes.flatMap((node) => node.extraPortMappings ?? []);
+    expect(mappings.map((m) => m.containerPort).sort()).toEqual(nodePorts.sort());
+    for (const mapping of mappings) {
+      expect(mapping).toMatchObject({
+        hostPort: mapping.containerPort,
+        listenAddress: '127.0.0.1',
+      });
+    }
+  });
+
+  test('pnpm start, docker-compose.yml and kind never publish the same host port', async () => {
+    const compose = await readFile(new URL('docker-compose.yml', root), 'utf8');
+    const composePorts = [...compose.matchAll(/\$\{\w+_PUBLISH:-127\.0\.0\.1:(\d+)\}/g)].map(
+      (match) => Number(match[1]),
+    );
+    const kindPorts = (await kindCluster()).nodes.flatMap((node) =>
+      (node.extraPortMappings ?? []).map((m) => m.hostPort),
+    );
+    const localPorts = services.map((service) => service.port);
+    expect(composePorts).toHaveLength(services.length);
+    const all = [...localPorts, ...composePorts, ...kindPorts];
+    expect(new Set(all).size).toBe(all.length);
+  });
+});
