@@ -1,4 +1,5 @@
 import * as clientModels from '@kubernetes/client-node/dist/gen/models/all.js';
+import { distance } from 'fastest-levenshtein';
 import {
   ControllerRevision,
   DaemonSet,
@@ -187,23 +188,9 @@ function unknownFieldMessage(key: string, type: string, fields: readonly Field[]
 function closestName(name: string, fields: readonly Field[]): string | undefined {
   const withinReach = Math.min(2, Math.floor(name.length / 3));
   return fields
-    .map(({ baseName }) => ({ baseName, distance: editDistance(name, baseName) }))
+    .map(({ baseName }) => ({ baseName, distance: distance(name, baseName) }))
     .filter(({ distance }) => distance <= withinReach)
     .sort((a, b) => a.distance - b.distance)[0]?.baseName;
-}
-
-/** Levenshtein distance: the fewest single-character insertions, deletions and substitutions. */
-function editDistance(from: string, to: string): number {
-  let previous = Array.from({ length: to.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= from.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= to.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (from[i - 1] === to[j - 1] ? 0 : 1);
-      current.push(Math.min(substitution, (previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1));
-    }
-    previous = current;
-  }
-  return previous[to.length] ?? 0;
 }
 
 /** ajv's errors, which kubernetes-models attaches to the ValidationError it throws. */
