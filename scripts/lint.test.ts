@@ -109,6 +109,29 @@ describe.skipIf(!haveShellcheck)('pnpm lint shell', () => {
     expect(run.status).toBe(1);
   });
 
+  test("lints the workflows' run steps as bash, with their expressions blanked out", async () => {
+    const dir = await aWorkTree({
+      '.github/workflows/ci.yml': `on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "\${{ github.ref_name }}" "\${{ github.event.head_commit.message }}"
+      - run: rm -rf $RUNNER_TEMP/cache
+      - run: Write-Output $env:TEMP
+        shell: pwsh
+`,
+    });
+    const run = runLint(dir, 'shell');
+    expect(run.stdout).toMatch(/^shellcheck: 2 run steps of the workflows$/m);
+    expect(run.stdout).not.toContain('steps[0]');
+    expect(run.stdout).toMatch(
+      /^\.github\/workflows\/ci\.yml jobs\.test\.steps\[1\]\.run:1:8: note: Double quote .*\[SC2086\]$/m,
+    );
+    expect(run.stdout).toMatch(/^lint: shell failed$/m);
+    expect(run.status).toBe(1);
+  });
+
   test('lints a .sh file that names no shell, and fails it until it names one', async () => {
     const dir = await aWorkTree({ 'lib/env.sh': 'export GREETING=hello\n' });
     const run = runLint(dir, 'shell');

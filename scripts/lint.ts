@@ -7,6 +7,9 @@
 //   shell      every shell script: a file whose first line is a bash or sh shebang or a
 //              `# shellcheck shell=…` directive (a file that is only sourced, like env.sh), or
 //              whose name ends in .sh. shellcheck runs from the root, so .shellcheckrc applies.
+//              Then every `run:` step of the workflows, which the WebAssembly actionlint cannot
+//              hand to shellcheck itself, as bash (GitHub's default shell on Linux), each
+//              `${{ … }}` expression blanked out as actionlint does.
 // Files are those git tracks or would track (new, not ignored), so a new script is linted before
 // its first commit. shellcheck is a system package, not an npm one: without it the shell linter
 // says how to install it and is skipped, except under CI=true, where that fails.
@@ -14,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 
 // Its ESM build calls require() and cannot load; the CommonJS build is the same code and works.
 const { runLint } = createRequire(import.meta.url)(
@@ -106,12 +110,62 @@ function shell(root: string, files: string[]): Outcome {
     return inCi ? 'failed' : 'skipped';
   }
   console.log(`shellcheck: ${scripts.join(' ') || 'no shell scripts'}`);
-  if (scripts.length === 0) return 'passed';
-  const checked = spawnSync('shellcheck', ['--format=gcc', ...scripts], {
-    cwd: root,
-    stdio: 'inherit',
+  const checked =
+    scripts.length === 0 ||
+    spawnSync('shellcheck', ['--format=gcc', ...scripts], { cwd: root, stdio: 'inherit' })
+      .status === 0;
+  const stepsPassed = runStepsPass(root, files);
+  return checked && stepsPassed ? 'passed' : 'failed';
+}
+
+interface RunStep {
+  /** `.github/workflows/ci.yml jobs.test.steps[2].run` */
+  readonly where: string;
+  readonly script: string;
+}
+
+const asRecord = (value: unknown): Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+
+/** The workflow's `run:` steps that run in bash, the shell a Linux runner uses when none is named. */
+function runSteps(path: string, text: string): RunStep[] {
+  const workflow = asRecord(parse(text));
+  const shellOf = (defaults: unknown) => asRecord(asRecord(defaults).run).shell;
+  return Object.entries(asRecord(workflow.jobs)).flatMap(([name, value]) => {
+    const job = asRecord(value);
+    const steps = Array.isArray(job.steps) ? job.steps.map(asRecord) : [];
+    return steps.flatMap((step, index): RunStep[] => {
+      const shell = step.shell ?? shellOf(job.defaults) ?? shellOf(workflow.defaults) ?? 'bash';
+      if (typeof step.run !== 'string' || shell !== 'bash') return [];
+      const script = step.run.replaceAll(/\$\{\{.*?\}\}/gs, (expression) =>
+        '_'.repeat(expression.length),
+      );
+      return [{ where: `${path} jobs.${name}.steps[${index}].run`, script }];
+    });
   });
-  return checked.status === 0 ? 'passed' : 'failed';
+}
+
+/** shellcheck on each `run:` step, its findings named by workflow, job and step. */
+function runStepsPass(root: string, files: string[]): boolean {
+  const steps = files
+    .filter((file) => workflow.test(file))
+    .flatMap((file) => runSteps(file, readFileSync(join(root, file), 'utf8')));
+  console.log(`shellcheck: ${steps.length} run steps of the workflows`);
+  let passed = true;
+  for (const { where, script } of steps) {
+    const checked = spawnSync('shellcheck', ['--format=gcc', '--shell=bash', '-'], {
+      cwd: root,
+      input: script,
+      encoding: 'utf8',
+    });
+    if (checked.status !== 0) {
+      passed = false;
+      process.stdout.write(checked.stdout.replaceAll(/^-:/gm, `${where}:`));
+    }
+  }
+  return passed;
 }
 
 type Linter = (root: string, files: string[]) => Outcome | Promise<Outcome>;
