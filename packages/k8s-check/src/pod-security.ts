@@ -279,22 +279,40 @@ export function checkProjectRules(objects: readonly K8sObject[]): Violation[] {
 
 /**
  * Every namespace the overlay creates enforces "restricted", and every pod-running object lives
- * in one of them, so the API server would refuse what these checks refuse.
+ * in one of them, so the API server would refuse what these checks refuse. Each also warns at
+ * the same level and version: enforce applies only to pods, so a Deployment whose template
+ * breaks the profile is refused by nothing but its warning, which scripts/kind-up's server-side
+ * dry run turns into a stop before anything is applied.
  */
 export function checkNamespaces(objects: readonly K8sObject[]): Violation[] {
   const found: Violation[] = [];
   const restricted = new Set<string>();
+  const label = (mode: string) => `pod-security.kubernetes.io/${mode}`;
   for (const object of objects.filter((o) => o.kind === 'Namespace')) {
-    const labels = valueAt(object, 'metadata.labels');
-    if (isRecord(labels) && labels['pod-security.kubernetes.io/enforce'] === 'restricted') {
-      restricted.add(object.metadata.name);
-    } else {
+    const raw = valueAt(object, 'metadata.labels');
+    const labels = isRecord(raw) ? raw : {};
+    const violation = (mode: string, message: string) =>
       found.push({
         check: 'namespace',
         object: refOf(object),
-        path: 'metadata.labels.pod-security.kubernetes.io/enforce',
-        message: 'must be restricted',
+        path: `metadata.labels.${label(mode)}`,
+        message,
       });
+    if (labels[label('enforce')] === 'restricted') {
+      restricted.add(object.metadata.name);
+    } else {
+      violation('enforce', 'must be restricted');
+    }
+    const why =
+      "a workload's pod template is refused only by this warning, which the server-side dry run " +
+      'of scripts/kind-up stops on';
+    if (labels[label('warn')] !== 'restricted') {
+      violation('warn', `must be restricted, as enforce is: ${why}`);
+    }
+    // An unset version means latest, for either mode.
+    const enforceVersion = labels[label('enforce-version')] ?? 'latest';
+    if ((labels[label('warn-version')] ?? 'latest') !== enforceVersion) {
+      violation('warn-version', `must be ${String(enforceVersion)}, as enforce-version is: ${why}`);
     }
   }
   for (const object of objects.filter(runsPods)) {

@@ -91,4 +91,16 @@ describe('namespace', () => {
     expect(violations.map((v) => v.object)).toEqual(['Namespace/quadrants', 'Deployment/geo']);
     expect(violations[0]?.path).toBe('metadata.labels.pod-security.kubernetes.io/enforce');
   });
+
+  test('a namespace that enforces restricted but does not warn at that level fails', async () => {
+    const violations = checkNamespaces(await renderFixture('namespace-without-warn'));
+    expect(violations).toEqual([
+      {
+        check: 'namespace',
+        object: 'Namespace/quadrants',
+        path: 'metadata.labels.pod-security.kubernetes.io/warn',
+        message: expect.stringMatching(/^must be restricted, as enforce is: .*dry run/),
+      },
+    ]);
+  });
 });
