@@ -42,6 +42,7 @@ esac`,
   docker: `
 case "$1 \${2:-}" in
   "info "*) exit "\${STUB_DOCKER_INFO_EXIT:-0}" ;;
+  "inspect "*) echo "\${STUB_NODE_RUNNING:-true}" ;;
   "version "*) echo linux/amd64 ;;
   "port "*) [ -z "\${STUB_PUBLISHED-127.0.0.1:30084}" ] || echo "\${STUB_PUBLISHED-127.0.0.1:30084}" ;;
   "image save")
@@ -122,6 +123,12 @@ describe('scripts/kind-up', () => {
     expect(created(run.calls)).toBe(false);
   });
 
+  test('refuses a kubectl so old that it prints its version as a Go struct', async () => {
+    const run = await kindUp({ STUB_KUBECTL_VERSION: 'version.Info{Major:"1", Minor:"20"}' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/kubectl \S+ is older than 1\.28/);
+  });
+
   test('says so when no Docker engine answers', async () => {
     const run = await kindUp({ STUB_DOCKER_INFO_EXIT: '1' });
     expect(run.code).toBe(1);
@@ -145,6 +152,13 @@ describe('scripts/kind-up', () => {
       expect(run.stderr).toMatch(/127\.0\.0\.1:30084 is in use.*node port 30084/);
       expect(created(run.calls)).toBe(false);
     });
+  });
+
+  test('says how to start a cluster whose node is stopped, before asking its API server', async () => {
+    const run = await kindUp({ STUB_CLUSTERS: 'quadrants', STUB_NODE_RUNNING: 'false' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/not running .*docker start quadrants-control-plane/);
+    expect(run.calls.some((call) => call.includes('get --raw'))).toBe(false);
   });
 
   test('refuses to reuse a cluster of another Kubernetes minor', async () => {
