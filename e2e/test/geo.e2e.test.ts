@@ -110,8 +110,9 @@ describe(`geo on the ${inject('target')} target`, () => {
       // Back to full strength even when an assertion failed, so no other test starts at zero.
       await driver.scale('geo', 2);
     }
+    // At least 2: on kind the HPA owns the count again once it is above zero.
     const after = await driver.waitForReplicas('geo');
-    expect(after).toHaveLength(2);
+    expect(after.length).toBeGreaterThanOrEqual(2);
     for (const replica of after) expect(await answersFrom(replica.url)).toEqual(expected);
   });
 });

@@ -17,13 +17,18 @@ interface Pod {
   status: { conditions?: { type: string; status: string }[] };
 }
 
-/** Every pod of `service`, terminating ones included. */
+/**
+ * Every pod of `service` that runs or may run, terminating ones included; not the finished ones
+ * (an evicted pod stays, Failed, until it is garbage-collected).
+ */
 async function podsOf(service: string): Promise<Pod[]> {
   const list = await kubectl([
     'get',
     'pods',
     '--selector',
     `app.kubernetes.io/name=${service}`,
+    '--field-selector',
+    'status.phase!=Failed,status.phase!=Succeeded',
     '--output',
     'json',
   ]);
