@@ -27,7 +27,10 @@ function service(name: string, port: number, replicas: number): ServiceSpec {
   };
 }
 
-export const services: readonly ServiceSpec[] = [service('geo', 8084, 2)];
+export const services: readonly ServiceSpec[] = [
+  service('transactions', 8081, 2),
+  service('geo', 8084, 2),
+];
 
 export function serviceNamed(name: string): ServiceSpec {
   const spec = services.find((s) => s.name === name);

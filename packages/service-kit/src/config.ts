@@ -47,12 +47,29 @@ export const baseConfigShape = {
   READINESS_TIMEOUT_MS: intVar({ min: 1, max: 60_000 }).default(1_000),
 };
 
+/** Variables whose values are never repeated in a message: they name a secret. */
+const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|CREDENTIALS?|_KEY)$/;
+
+/** A value as a message may show it: a secret variable hidden, a URL's password masked. */
+function shown(name: string, value: string): string {
+  if (SECRET_NAME.test(name)) return '(hidden)';
+  try {
+    const url = new URL(value);
+    if (url.password === '') return JSON.stringify(value);
+    url.password = '***';
+    return JSON.stringify(url.href);
+  } catch {
+    return JSON.stringify(value);
+  }
+}
+
 /** The part of every service's config that the kit itself reads. */
 export type BaseConfig = z.infer<z.ZodObject<typeof baseConfigShape>>;
 
 /**
  * Parses `env` with `shape`. Unset or empty variables take their defaults; anything else that
- * does not fit stops start-up with a message naming the variable and what was wrong.
+ * does not fit stops start-up with a message naming the variable and what was wrong (never a
+ * secret's value, nor a URL's password).
  */
 export function loadConfig<Shape extends z.ZodRawShape>(
   shape: Shape,
@@ -71,7 +88,7 @@ export function loadConfig<Shape extends z.ZodRawShape>(
         const value = present[name];
         return value === undefined
           ? `${name}: ${issue.message}`
-          : `${name}: ${issue.message} (got ${JSON.stringify(value)})`;
+          : `${name}: ${issue.message} (got ${shown(name, value)})`;
       }),
     );
   }

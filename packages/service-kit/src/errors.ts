@@ -147,7 +147,7 @@ export function parseOrThrow<Schema extends z.ZodType>(
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-interface ProblemDocument {
+export interface ProblemDocument {
   type: string;
   title: string;
   status: number;
@@ -197,7 +197,11 @@ function fromBodyParser(error: BodyParserError): AppError | undefined {
   }
 }
 
-function problemFor(error: AppError, instance: string): ProblemDocument {
+/**
+ * The problem document the error middleware sends for `error` at `instance`; for a service
+ * that stores an answer to send again later (an Idempotency-Key's replay).
+ */
+export function problemDocument(error: AppError, instance: string): ProblemDocument {
   const errors = error instanceof Invalid || error instanceof Unprocessable ? error.errors : [];
   return {
     type: `urn:quadrants:problem:${error.code}`,
@@ -230,7 +234,7 @@ export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, ne
   if (known) {
     if (known instanceof MethodNotAllowed) res.setHeader('Allow', known.allow.join(', '));
     if (known.status >= 500) req.log.error({ err: error }, 'request failed');
-    sendProblem(res, problemFor(known, req.originalUrl));
+    sendProblem(res, problemDocument(known, req.originalUrl));
     return;
   }
   req.log.error({ err: error }, 'unhandled error');

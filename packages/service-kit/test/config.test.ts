@@ -35,4 +35,21 @@ describe('loadConfig', () => {
   test('a required variable that is missing is named', () => {
     expect(() => loadConfig({ DATABASE_URL: z.url() }, {})).toThrow(/DATABASE_URL/);
   });
+
+  test("a refused secret is named but its value is not repeated, nor a URL's password", () => {
+    const secrets = {
+      DATABASE_PASSWORD: z.string().min(12),
+      DATABASE_URL: z.string().refine((v) => v.endsWith('/ledger'), 'names no database'),
+    };
+    const load = () =>
+      loadConfig(secrets, {
+        DATABASE_PASSWORD: 'hunter2',
+        DATABASE_URL: 'postgres://app:hunter2@db:5432/other',
+      });
+    expect(load).toThrow(/DATABASE_PASSWORD: .*\(got \(hidden\)\)/);
+    expect(load).toThrow(
+      /DATABASE_URL: names no database \(got "postgres:\/\/app:\*\*\*@db:5432\/other"\)/,
+    );
+    expect(load).not.toThrow(/hunter2/);
+  });
 });
