@@ -1,0 +1,113 @@
+// A real PostgreSQL for the tests: DATABASE_URL's server when it is set, else a container from
+// POSTGRES_IMAGE (the official postgres:18-bookworm by default; CI and the offline kit use
+// quadrants/postgres:15, built from Debian's packages with the same contract). Shared by the
+// component tests here, the e2e suite and the benchmark.
+
+import { createLogger } from '@quadrants/service-kit';
+import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@testcontainers/postgresql';
+import pg from 'pg';
+import { migrate } from '../src/data/migrations.ts';
+
+export const DEFAULT_POSTGRES_IMAGE = 'postgres:18-bookworm';
+
+export interface PostgresServer {
+  /** A URL of the server's maintenance database, for CREATE DATABASE and the like. */
+  adminUrl: string;
+  /** The container, when this process started one; absent for DATABASE_URL's server. */
+  container?: StartedPostgreSqlContainer;
+  stop(): Promise<void>;
+}
+
+/** The URL `url` with another database name. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.href;
+}
+
+export interface StartOptions {
+  /** Bind the container's 5432 to this host port, so a restarted container keeps its URL. */
+  hostPort?: number;
+  /** Start a container even when DATABASE_URL is set (a test that kills its server). */
+  ownContainer?: boolean;
+}
+
+/**
+ * DATABASE_URL's server, or a new container. Ryuk, testcontainers' reaper, comes from a
+ * registry that may be out of reach, so it is off unless asked for, and stop() removes the
+ * container instead.
+ */
+export async function startPostgres(options: StartOptions = {}): Promise<PostgresServer> {
+  // biome-ignore lint/style/noProcessEnv: a test harness reads its knobs from the environment.
+  const env = process.env;
+  if (env.DATABASE_URL && !options.ownContainer) {
+    return { adminUrl: env.DATABASE_URL, stop: async () => {} };
+  }
+  env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+  let container = new PostgreSqlContainer(env.POSTGRES_IMAGE || DEFAULT_POSTGRES_IMAGE)
+    .withDatabase('postgres')
+    .withUsername('postgres')
+    .withPassword('postgres')
+    // A busy 2-core runner: the first start runs initdb, then PostgreSQL starts twice.
+    .withStartupTimeout(180_000)
+    // The ledger's data matters in production, not in a test: skip the fsyncs.
+    .withCommand([
+      'postgres',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+    ]);
+  if (options.hostPort !== undefined) {
+    container = container.withExposedPorts({ container: 5432, host: options.hostPort });
+  }
+  const started = await container.start();
+  return {
+    adminUrl: started.getConnectionUri(),
+    container: started,
+    stop: async () => {
+      await started.stop({ remove: true, removeVolumes: true });
+    },
+  };
+}
+
+/** Runs statements on the server's maintenance database. */
+export async function adminQuery(adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+const quiet = createLogger({ service: 'test-migrate', level: 'silent', pretty: false });
+
+/** Creates database `name` (dropping an older one of that name) and migrates it. */
+export async function createMigratedDatabase(adminUrl: string, name: string): Promise<string> {
+  await adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await adminQuery(adminUrl, `CREATE DATABASE "${name}"`);
+  const url = withDatabase(adminUrl, name);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await migrate(client, quiet);
+  } finally {
+    await client.end();
+  }
+  return url;
+}
+
+/** A database of its own for one test file, copied from a migrated template in one statement. */
+export async function databaseFromTemplate(
+  adminUrl: string,
+  template: string,
+  name: string,
+): Promise<string> {
+  await adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await adminQuery(adminUrl, `CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+  return withDatabase(adminUrl, name);
+}
