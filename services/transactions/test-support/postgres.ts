@@ -38,7 +38,6 @@ export interface StartOptions {
  * container instead.
  */
 export async function startPostgres(options: StartOptions = {}): Promise<PostgresServer> {
-  // biome-ignore lint/style/noProcessEnv: a test harness reads its knobs from the environment.
   const env = process.env;
   if (env.DATABASE_URL && !options.ownContainer) {
     return { adminUrl: env.DATABASE_URL, stop: async () => {} };
