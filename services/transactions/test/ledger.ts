@@ -23,6 +23,8 @@ export async function freshDatabase(name = `t_${randomUUID().replaceAll('-', '')
 }
 
 export interface Ledger extends RunningApp {
+  /** The database's URL. */
+  url: string;
   /** A pool of its own on the same database, for the test's reads and sabotage. */
   db: pg.Pool;
   api: LedgerClient;
@@ -57,6 +59,7 @@ export async function startLedger(options: LedgerOptions = {}): Promise<Ledger> 
   db.on('error', () => {});
   return {
     ...running,
+    url,
     db,
     api: ledgerClient(running.baseUrl),
     async close() {
