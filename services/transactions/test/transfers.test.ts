@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   type AccountJson,
+  type Answer,
   type Ledger,
   type ProblemJson,
   readInvariants,
@@ -202,10 +203,9 @@ describe('paging', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const query = `accountId=${b.id}&limit=3${cursor ? `&cursor=${cursor}` : ''}`;
-      const page = await ledger.api.get<{ transfers: TransferJson[]; nextCursor: string | null }>(
-        `/transfers?${query}`,
-      );
+      const query: string = `accountId=${b.id}&limit=3${cursor ? `&cursor=${cursor}` : ''}`;
+      const page: Answer<{ transfers: TransferJson[]; nextCursor: string | null }> =
+        await ledger.api.get(`/transfers?${query}`);
       expect(page.status).toBe(200);
       seen.push(...page.body.transfers.map((t) => t.id));
       cursor = page.body.nextCursor;
