@@ -62,7 +62,18 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
   if (options.hostPort !== undefined) {
     container = container.withExposedPorts({ container: 5432, host: options.hostPort });
   }
-  const started = await container.start();
+  let started: StartedPostgreSqlContainer;
+  try {
+    started = await container.start();
+  } catch (error) {
+    throw new Error(
+      `could not start a PostgreSQL container from ${env.POSTGRES_IMAGE || DEFAULT_POSTGRES_IMAGE}: ` +
+        'these tests need a Docker engine, or DATABASE_URL naming a PostgreSQL to use. Where no ' +
+        'registry is reachable, scripts/offline-images builds quadrants/postgres:15: set ' +
+        'POSTGRES_IMAGE=quadrants/postgres:15',
+      { cause: error },
+    );
+  }
   return {
     adminUrl: started.getConnectionUri(),
     container: started,
