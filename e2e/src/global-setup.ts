@@ -1,12 +1,13 @@
 import type { TestProject } from 'vitest/node';
-import { selectTarget } from './targets/index.ts';
+import { selectTarget, type TargetState } from './targets/index.ts';
 
 /** Brings the system up once for every test file, and down at the end. */
 export default async function setup(project: TestProject) {
   const target = selectTarget();
   console.log(`e2e: bringing the system up on the ${target.name} target`);
+  let state: TargetState;
   try {
-    await target.up();
+    state = await target.up();
   } catch (error) {
     // Vitest runs no teardown when the setup throws: take down what came up (a network, the
     // containers that started) so the next run starts clean.
@@ -14,6 +15,7 @@ export default async function setup(project: TestProject) {
     throw error;
   }
   project.provide('target', target.name);
+  project.provide('targetState', state);
   return async () => {
     if (process.env.E2E_KEEP === '1') return;
     await target.down();
@@ -23,5 +25,7 @@ export default async function setup(project: TestProject) {
 declare module 'vitest' {
   export interface ProvidedContext {
     target: string;
+    /** What `target.up()` returned, for `selectTarget().driver(inject('targetState'))`. */
+    targetState: TargetState;
   }
 }

@@ -21,7 +21,7 @@ const query = ([lat, lon]: readonly [number, number]) =>
 
 let driver: Driver;
 beforeAll(() => {
-  driver = selectTarget().driver();
+  driver = selectTarget().driver(inject('targetState'));
 });
 afterAll(() => driver.close());
 

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { serviceNamed, services } from '../../../scripts/services.ts';
 import { run } from '../run.ts';
 import { isReady, until } from '../wait.ts';
+import { storeOf } from './stores.ts';
 import type { Driver, Replica, Target } from './target.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -53,6 +54,11 @@ async function containerIds(service: string): Promise<string[]> {
   return (await compose(['ps', '-q', service])).split('\n').filter(Boolean);
 }
 
+/** The container's healthcheck status: starting, healthy or unhealthy ('' when it has none). */
+async function health(id: string): Promise<string> {
+  return (await run('docker', ['inspect', '--format', '{{.State.Health.Status}}', id])).trim();
+}
+
 /** docker-compose.yml built from the services' Dockerfiles and run by Docker. */
 export function composeTarget(): Target {
   return {
@@ -61,6 +67,7 @@ export function composeTarget(): Target {
       await compose(['up', '-d', '--build', ...scaleArgs()], { inherit: true });
       const driver = composeDriver();
       for (const service of services) await driver.waitForReplicas(service.name);
+      return {};
     },
     async down() {
       await compose(['down', '--volumes', '--remove-orphans', '--timeout', '30']);
@@ -104,6 +111,22 @@ function composeDriver(): Driver {
     async scale(service, replicas) {
       wanted.set(service, replicas);
       await compose(['up', '-d', '--no-recreate', '--scale', `${service}=${replicas}`, service]);
+      await this.waitForReplicas(service);
+    },
+    unsupported: () => undefined,
+    async restartStore(service, { kill }) {
+      const store = storeOf(service);
+      // As a crash and a recreated container: the container goes, the named volume stays.
+      for (const id of await containerIds(store)) {
+        if (kill) await run('docker', ['kill', id]);
+        else await run('docker', ['stop', '--time', '60', id]);
+        await run('docker', ['rm', '--force', id]);
+      }
+      await compose(['up', '-d', '--no-deps', store]);
+      await until(`${store} to be healthy`, async () => {
+        const [id] = await containerIds(store);
+        return id && (await health(id)) === 'healthy' ? true : undefined;
+      });
       await this.waitForReplicas(service);
     },
     async close() {},

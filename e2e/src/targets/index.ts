@@ -3,7 +3,7 @@ import { kindTarget } from './kind.ts';
 import { localTarget } from './local.ts';
 import type { Target, TargetName } from './target.ts';
 
-export type { Driver, Replica, Target } from './target.ts';
+export type { Driver, Replica, StoreRestartOptions, Target, TargetState } from './target.ts';
 
 const targets: Record<TargetName, () => Target> = {
   local: localTarget,

@@ -3,18 +3,24 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { run } from '../run.ts';
 import { isReady, until } from '../wait.ts';
+import { storeOf } from './stores.ts';
 import type { Driver, Replica, Target } from './target.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const cluster = process.env.KIND_CLUSTER ?? 'quadrants';
 const context = `kind-${cluster}`;
 const namespace = 'quadrants';
+const overlay = `${root}k8s/overlays/kind`;
 const kubectl = (args: string[]) =>
   run('kubectl', ['--context', context, '-n', namespace, ...args]);
 
 interface Pod {
-  metadata: { name: string; deletionTimestamp?: string };
-  status: { conditions?: { type: string; status: string }[] };
+  metadata: { name: string; uid: string; deletionTimestamp?: string };
+  spec: { nodeName?: string };
+  status: {
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: { name: string; containerID?: string }[];
+  };
 }
 
 /**
@@ -78,6 +84,38 @@ async function nodePortUrl(service: string): Promise<string> {
 }
 
 /**
+ * SIGKILLs every container of `pod` through its node's container runtime. kind's nodes are
+ * Docker containers of the node's name, with crictl inside; a timeout of 0 skips the stop
+ * signal. Deleting the pod with --grace-period=0 --force would not do: the API forgets the pod
+ * at once, and the StatefulSet may start its successor on the same claim while the old
+ * PostgreSQL still runs.
+ */
+async function killContainers(pod: Pod) {
+  const node = pod.spec.nodeName;
+  if (!node) throw new Error(`${pod.metadata.name} is on no node yet`);
+  for (const status of pod.status.containerStatuses ?? []) {
+    const id = status.containerID?.replace(/^[a-z]+:\/\//, '');
+    if (id) await run('docker', ['exec', node, 'crictl', 'stop', '--timeout', '0', id]);
+  }
+}
+
+/** Waits until `store` has a serving pod that none of `gone` (pod uids) names. */
+function newStorePod(store: string, gone: Set<string>) {
+  return until(
+    `a new ready ${store} pod`,
+    async () => {
+      const pods = await podsOf(store);
+      const fresh = pods.filter((pod) => !gone.has(pod.metadata.uid));
+      return fresh.length > 0 && fresh.length === pods.length && fresh.every(isServing)
+        ? true
+        : undefined;
+    },
+    // Scheduling, attaching the claim, PostgreSQL's recovery and the readiness probe's period.
+    { timeoutMs: 300_000 },
+  );
+}
+
+/**
  * A kind cluster with k8s/overlays/kind applied. `up` runs scripts/kind-up, which creates the
  * cluster if needed, builds and loads the images, applies the overlay and waits for rollouts.
  */
@@ -89,6 +127,7 @@ export function kindTarget(): Target {
         inherit: true,
         env: { KIND_CLUSTER: cluster },
       });
+      return {};
     },
     async down() {
       // The cluster stays for inspection; scripts/kind-down deletes it.
@@ -149,6 +188,33 @@ function kindDriver(): Driver {
         (await podsOf(service)).length <= count ? true : undefined,
       );
       if (count > 0) await this.waitForReplicas(service);
+    },
+    unsupported: () => undefined,
+    async restartStore(service, { kill }) {
+      const store = storeOf(service);
+      const pods = await podsOf(store);
+      for (const pod of pods) {
+        if (kill) await killContainers(pod);
+        // A plain delete: the kubelet stops whatever runs (after a kill, the container it just
+        // restarted) and the StatefulSet makes the pod again, on the same claim.
+        await kubectl(['delete', 'pod', pod.metadata.name, '--wait=true']);
+      }
+      await newStorePod(store, new Set(pods.map((pod) => pod.metadata.uid)));
+      await this.waitForReplicas(service);
+    },
+    async recreateStoreWorkload(service) {
+      const store = storeOf(service);
+      const pods = await podsOf(store);
+      // Foreground: returns once the pods are gone, so the new StatefulSet starts from nothing
+      // but its retained claim.
+      await kubectl(['delete', 'statefulset', store, '--cascade=foreground', '--wait=true']);
+      await until(`${store}'s pods to be deleted`, async () =>
+        (await podsOf(store)).length === 0 ? true : undefined,
+      );
+      // The whole overlay, as kind-up applies it: everything but the StatefulSet is unchanged.
+      await run('kubectl', ['--context', context, 'apply', '--kustomize', overlay]);
+      await newStorePod(store, new Set(pods.map((pod) => pod.metadata.uid)));
+      await this.waitForReplicas(service);
     },
     async close() {
       const open = await Promise.allSettled(forwards.values());

@@ -1,24 +1,54 @@
 import { type LocalProcess, startProcess, stopProcess } from '../../../scripts/local-processes.ts';
 import { serviceNamed } from '../../../scripts/services.ts';
 import { isReady, until } from '../wait.ts';
-import type { Driver, Replica, Target } from './target.ts';
+import {
+  deletePostgres,
+  type PostgresContainer,
+  provideDatabase,
+  removePostgres,
+  startPostgres,
+} from './local-postgres.ts';
+import { storeOf } from './stores.ts';
+import type { Driver, Replica, Target, TargetState } from './target.ts';
 
 /**
  * Services as Node processes on free loopback ports, supervised by the driver in the test
  * worker itself: like a ReplicaSet, it keeps the wanted number running, starting a new process
- * whenever one dies.
+ * whenever one dies. transactions' PostgreSQL is a container that `up` starts once for the run
+ * (src/targets/local-postgres.ts).
  */
 export function localTarget(): Target {
+  let container: PostgresContainer | undefined;
   return {
     name: 'local',
     // Nothing to build: each test file's driver starts the processes it needs.
-    async up() {},
-    async down() {},
+    async up() {
+      const transactionsDatabase = await provideDatabase((c) => {
+        container = c;
+      });
+      if ('unavailable' in transactionsDatabase) {
+        console.log(`e2e: ${transactionsDatabase.unavailable}`);
+      }
+      return { transactionsDatabase };
+    },
+    async down() {
+      if (container) await removePostgres(container);
+    },
     driver: localDriver,
   };
 }
 
-function localDriver(): Driver {
+function localDriver(state: TargetState): Driver {
+  const database = state.transactionsDatabase ?? {
+    unavailable: 'the global setup provided no database for transactions',
+  };
+  /** Each service's own environment: where its store is. */
+  const serviceEnv = (service: string): Record<string, string> => {
+    if (service !== 'transactions') return {};
+    if ('unavailable' in database) throw new Error(database.unavailable);
+    return { DATABASE_URL: database.url };
+  };
+
   const running = new Map<string, LocalProcess[]>();
   const wanted = new Map<string, number>();
   let closing = false;
@@ -32,7 +62,7 @@ function localDriver(): Driver {
   async function launch(service: string): Promise<void> {
     const process = await startProcess(serviceNamed(service), {
       port: 0,
-      env: { LOG_LEVEL: 'info' },
+      env: { LOG_LEVEL: 'info', ...serviceEnv(service) },
     });
     list(service).push(process);
     void process.exited.then(() => {
@@ -51,6 +81,8 @@ function localDriver(): Driver {
 
   function ensure(service: string) {
     if (!wanted.has(service)) {
+      // Throws, rather than starting processes that cannot work, when the service cannot run.
+      serviceEnv(service);
       wanted.set(service, serviceNamed(service).replicas);
       reconcile(service);
     }
@@ -90,6 +122,22 @@ function localDriver(): Driver {
       const surplus = list(service).slice(replicas);
       await Promise.all(surplus.map((p) => stopProcess(p)));
       reconcile(service);
+      await driver.waitForReplicas(service);
+    },
+    unsupported(service, need) {
+      if (service === 'transactions' && 'unavailable' in database) return database.unavailable;
+      if (need === 'store' && !('container' in database && database.container)) {
+        return `${storeOf(service)} is the server DATABASE_URL names, which the suite does not restart`;
+      }
+      return undefined;
+    },
+    async restartStore(service, { kill }) {
+      if (!('container' in database && database.container)) {
+        throw new Error(driver.unsupported(service, 'store'));
+      }
+      // Same name, port and volume: the processes reconnect to the same URL and find the data.
+      await deletePostgres(database.container, { kill });
+      await startPostgres(database.container);
       await driver.waitForReplicas(service);
     },
     async close() {

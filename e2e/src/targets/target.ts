@@ -1,3 +1,5 @@
+import type { LocalDatabase } from './local-postgres.ts';
+
 /** One running copy of a service that the suite can address on its own. */
 export interface Replica {
   id: string;
@@ -12,9 +14,21 @@ export interface Replica {
 export interface Target {
   readonly name: TargetName;
   /** Brings up every service (building what it must) and waits until each is ready. */
-  up(): Promise<void>;
+  up(): Promise<TargetState>;
   down(): Promise<void>;
-  driver(): Driver;
+  /** A driver in a test worker; `state` is what `up` returned, passed on by vitest. */
+  driver(state: TargetState): Driver;
+}
+
+/** What `up` learnt that the drivers in the test workers need: plain JSON. */
+export interface TargetState {
+  /** local: transactions' PostgreSQL, which the global setup started (or DATABASE_URL names). */
+  transactionsDatabase?: LocalDatabase;
+}
+
+export interface StoreRestartOptions {
+  /** SIGKILL, as a crash or the OOM killer would; false: the platform's clean stop. */
+  kill: boolean;
 }
 
 export type TargetName = 'local' | 'compose' | 'kind';
@@ -30,6 +44,24 @@ export interface Driver {
   waitForReplicas(service: string): Promise<Replica[]>;
   /** Sets how many replicas `service` should run (0 stops them all) and waits for it. */
   scale(service: string, replicas: number): Promise<void>;
+  /**
+   * Why this target cannot run `service` at all, or cannot restart its store (`'store'`);
+   * undefined when it can. The local target without Docker has no PostgreSQL, and a server that
+   * DATABASE_URL names is not the suite's to kill.
+   */
+  unsupported(service: string, need: 'service' | 'store'): string | undefined;
+  /**
+   * Stops `service`'s store (PostgreSQL for transactions), deletes its container or pod and
+   * brings a new one up on the same data (volume, claim); resolves once the store and every
+   * replica of `service` are ready again.
+   */
+  restartStore(service: string, options: StoreRestartOptions): Promise<void>;
+  /**
+   * Where the store is a workload of its own (kind: a StatefulSet): deletes the whole workload,
+   * applies the manifests again and waits as `restartStore` does. The data must outlive it
+   * (persistentVolumeClaimRetentionPolicy). Absent on targets with no such workload.
+   */
+  recreateStoreWorkload?(service: string): Promise<void>;
   /** Releases what the driver holds (port-forwards); the system keeps running. */
   close(): Promise<void>;
 }

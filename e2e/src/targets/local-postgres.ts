@@ -1,0 +1,171 @@
+// transactions' PostgreSQL for the local target: a container from POSTGRES_IMAGE on a named
+// volume and a fixed loopback port, so it can be killed, deleted and created again with the
+// same data and the same URL, as a pod of a StatefulSet comes back on its claim. The global
+// setup starts and migrates it; a test worker's driver recreates it; the global teardown
+// deletes the container and the volume. DATABASE_URL, when set, replaces it.
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { PostgreSqlContainer } from '@testcontainers/postgresql';
+import { getContainerRuntimeClient } from 'testcontainers';
+import { run } from '../run.ts';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The official image by default; CI and the offline kit use quadrants/postgres:15. */
+export const DEFAULT_POSTGRES_IMAGE = 'postgres:18-bookworm';
+
+/** Everything needed to create the same server again, in JSON for vitest's provide/inject. */
+export interface PostgresContainer {
+  name: string;
+  volume: string;
+  image: string;
+  hostPort: number;
+  password: string;
+}
+
+/** transactions' database on the local target, as the global setup hands it to the workers. */
+export type LocalDatabase =
+  /** The suite's own container: the store-restart tests can run. */
+  | { url: string; container: PostgresContainer }
+  /** DATABASE_URL's server: the suite cannot restart it. */
+  | { url: string; container?: undefined }
+  /** No database at all, and why. */
+  | { unavailable: string };
+
+// Ryuk, testcontainers' reaper, is an image from a registry that may be out of reach; the global
+// teardown removes what the suite started instead.
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+// The port is published on the host's loopback, so that is where testcontainers must look for
+// it; left to itself, inside a container it would try the Docker bridge's gateway.
+process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
+
+/** A loopback port nothing listens on now, which the container then keeps for the whole run. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ port: 0, host: '127.0.0.1' }, () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error()),
+      );
+    });
+  });
+}
+
+/**
+ * testcontainers publishes on every interface and leaves the host port to Docker; this one
+ * publishes on 127.0.0.1 only, on the port it is given.
+ */
+class LoopbackPostgreSqlContainer extends PostgreSqlContainer {
+  onLoopbackPort(hostPort: number): this {
+    this.hostConfig.PortBindings = {
+      '5432/tcp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }],
+    };
+    return this;
+  }
+}
+
+export const databaseUrl = (c: PostgresContainer) =>
+  `postgres://transactions:${c.password}@127.0.0.1:${c.hostPort}/transactions`;
+
+/**
+ * Creates the container (and, the first time, its volume) and waits until it accepts
+ * connections. With the server's own defaults, fsync and synchronous_commit on, unlike a
+ * component test's throwaway server: the tests kill it to prove that an acknowledged commit
+ * survives, which is what those settings keep.
+ */
+export async function startPostgres(c: PostgresContainer): Promise<void> {
+  await new LoopbackPostgreSqlContainer(c.image)
+    .withName(c.name)
+    .withDatabase('transactions')
+    .withUsername('transactions')
+    .withPassword(c.password)
+    .onLoopbackPort(c.hostPort)
+    // The volume's root: PGDATA is a subdirectory of it in both images (docker-compose.yml).
+    .withBindMounts([{ source: c.volume, target: '/var/lib/postgresql' }])
+    // initdb, a start and a restart on a busy 2-core runner.
+    .withStartupTimeout(180_000)
+    .start();
+}
+
+const docker = async () => (await getContainerRuntimeClient()).container.dockerode;
+
+/**
+ * Stops the container (SIGKILL with `kill`, else the image's clean stop) and deletes it; the
+ * volume, and so the data, stays.
+ */
+export async function deletePostgres(c: PostgresContainer, { kill }: { kill: boolean }) {
+  const container = (await docker()).getContainer(c.name);
+  if (kill) await container.kill({ signal: 'SIGKILL' });
+  else await container.stop({ t: 60 });
+  await container.remove({ force: true });
+}
+
+/** Deletes the container and its volume, whichever of them exists. */
+export async function removePostgres(c: PostgresContainer): Promise<void> {
+  const client = await docker();
+  await client
+    .getContainer(c.name)
+    .remove({ force: true })
+    .catch(() => {});
+  await client
+    .getVolume(c.volume)
+    .remove()
+    .catch(() => {});
+}
+
+/** transactions' one-shot migrator from source, as `pnpm start` runs it. */
+async function migrate(url: string) {
+  await run(
+    process.execPath,
+    ['--conditions=@quadrants/source', `${root}services/transactions/src/migrate.ts`],
+    { env: { DATABASE_URL: url, LOG_LEVEL: 'info' }, cwd: root },
+  );
+}
+
+async function dockerAnswers(): Promise<boolean> {
+  try {
+    await getContainerRuntimeClient();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * DATABASE_URL's server when it is set, else a new container; migrated either way. Without
+ * either, transactions cannot run here, and the answer says why (geo still can).
+ * `onContainer` hears of the container before it starts, so a failed start can be cleaned up.
+ */
+export async function provideDatabase(
+  onContainer: (c: PostgresContainer) => void,
+): Promise<LocalDatabase> {
+  const fromEnv = process.env.DATABASE_URL?.trim();
+  if (fromEnv) {
+    await migrate(fromEnv);
+    return { url: fromEnv };
+  }
+  if (!(await dockerAnswers())) {
+    return {
+      unavailable:
+        'transactions needs PostgreSQL: the local target starts it with Docker, and no Docker ' +
+        'engine answers (start one, or set DATABASE_URL to a server of your own)',
+    };
+  }
+  const suffix = `${process.pid}-${randomBytes(3).toString('hex')}`;
+  const container: PostgresContainer = {
+    name: `quadrants-e2e-postgres-${suffix}`,
+    volume: `quadrants-e2e-postgres-${suffix}`,
+    image: process.env.POSTGRES_IMAGE?.trim() || DEFAULT_POSTGRES_IMAGE,
+    hostPort: await freePort(),
+    password: randomBytes(12).toString('hex'),
+  };
+  onContainer(container);
+  console.log(`e2e: starting PostgreSQL (${container.image}) on 127.0.0.1:${container.hostPort}`);
+  await startPostgres(container);
+  const url = databaseUrl(container);
+  await migrate(url);
+  return { url, container };
+}
