@@ -1,5 +1,5 @@
 // `pnpm test:all`: every tier, one after another, then one line with the totals.
-//   lint · typecheck · unit + component · k8s check · e2e on local · e2e on compose
+//   lint · typecheck · images · unit + component · k8s check · e2e on local · e2e on compose
 // Lint runs its own tests (scripts/lint.test.ts), then each linter of `pnpm lint` on its own:
 // Biome, actionlint on the workflows, shellcheck on the shell scripts.
 // Unit + component runs in every workspace package that has a `test` script, found with
@@ -134,6 +134,16 @@ if (onPath('shellcheck')) {
   cannotRun('lint', 'no shellcheck on PATH for the shell scripts (apt-get install shellcheck)');
 }
 check('typecheck', 'pnpm', ['typecheck']);
+// The offline kit's PostgreSQL (POSTGRES_IMAGE=quadrants/postgres:15, as .ci/run sets it) must
+// keep the official image's contract, since every tier after this one uses it in its place.
+const postgresImage = process.env.POSTGRES_IMAGE;
+if (postgresImage?.startsWith('quadrants/')) {
+  if (dockerAvailable()) {
+    check('images', 'images/postgres/test-image', [postgresImage], `${postgresImage} contract`);
+  } else {
+    cannotRun('images', `no Docker engine to check ${postgresImage}`);
+  }
+}
 const ownTiers = new Set(['packages/k8s-check', 'e2e']);
 for (const p of workspacePackages()) {
   if (p.test !== undefined && !ownTiers.has(p.dir)) packageTests('unit + component', p);
