@@ -164,7 +164,15 @@ export async function provideDatabase(
   };
   onContainer(container);
   console.log(`e2e: starting PostgreSQL (${container.image}) on 127.0.0.1:${container.hostPort}`);
-  await startPostgres(container);
+  try {
+    await startPostgres(container);
+  } catch (error) {
+    throw new Error(
+      `PostgreSQL (${container.image}) did not start: ${(error as Error).message}. Where no ` +
+        'registry is reachable, set POSTGRES_IMAGE=quadrants/postgres:15 (scripts/offline-images)',
+      { cause: error },
+    );
+  }
   const url = databaseUrl(container);
   await migrate(url);
   return { url, container };
