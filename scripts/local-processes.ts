@@ -1,6 +1,7 @@
 // Runs a service as a plain Node process from its TypeScript source (Node 24 strips the types;
-// the @quadrants/source condition resolves workspace packages to their sources too). Used by
-// `pnpm start` (scripts/start-local.ts) and by the e2e suite's local target.
+// the @quadrants/source condition resolves workspace packages to their sources too), and a
+// one-shot such as a migration to completion. Used by `pnpm start` (scripts/start-local.ts)
+// and by the e2e suite's local target.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -74,6 +75,30 @@ export async function startProcess(
     throw error;
   }
   return { service: service.name, url: `http://127.0.0.1:${port}`, child, exited };
+}
+
+/**
+ * Runs a one-shot `entry` (a migration) from its source to completion, its output handled as
+ * startProcess handles a service's; resolves with its exit code (null when a signal ended it).
+ */
+export async function runOnce(
+  entry: string,
+  options: Pick<StartOptions, 'env' | 'echo'> = {},
+): Promise<number | null> {
+  const { echo } = options;
+  const child = spawn(process.execPath, ['--conditions=@quadrants/source', entry], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', echo ? 'pipe' : 'inherit', echo ? 'pipe' : 'inherit'],
+  });
+  if (echo) {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      createInterface({ input: child[stream] as Readable }).on('line', (line) =>
+        echo(line, stream),
+      );
+    }
+  }
+  const [code] = await once(child, 'close');
+  return code as number | null;
 }
 
 /** SIGTERM, and SIGKILL if it has not ended within `graceMs`; resolves with its exit code. */

@@ -13,6 +13,13 @@ export interface ServiceSpec {
   /** How many replicas the e2e suite runs, as Kubernetes would. */
   replicas: number;
   entry: string;
+  /**
+   * The backing store it keeps its data in, if any. `pnpm start` gives a `postgres` service
+   * DATABASE_URL: the variable's own value when it is set, else an embedded PostgreSQL.
+   */
+  store?: 'postgres';
+  /** A one-shot `pnpm start` runs to completion before the service (its schema migrations). */
+  migrate?: string;
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -28,7 +35,11 @@ function service(name: string, port: number, replicas: number): ServiceSpec {
 }
 
 export const services: readonly ServiceSpec[] = [
-  service('transactions', 8081, 2),
+  {
+    ...service('transactions', 8081, 2),
+    store: 'postgres',
+    migrate: `${root}services/transactions/src/migrate.ts`,
+  },
   service('geo', 8084, 2),
 ];
 

@@ -1,12 +1,27 @@
 // `pnpm start` (and scripts/dev): every service as a local process on its own port, with embedded
 // defaults and no Docker. On a terminal each log line is pretty-printed behind its service's
 // name; anywhere else the services' JSON lines pass through unchanged, for machines to read.
-// Each port can be moved with the service's variable (GEO_PORT for geo). Ctrl-C stops every
-// service and exits 0.
+// Each port can be moved with the service's variable (GEO_PORT for geo). A service that keeps
+// its data in PostgreSQL (transactions) gets DATABASE_URL: the variable's own value when it is
+// set, else an embedded PostgreSQL (PGlite, scripts/embedded-postgres.ts) with its data in
+// .data/pglite/; its migrations run to completion before it starts. Ctrl-C stops every
+// service, then the embedded PostgreSQL, and exits 0.
 import { createServer } from 'node:net';
+import { relative } from 'node:path';
 import { styleText } from 'node:util';
 import { prettyFactory } from 'pino-pretty';
-import { type LocalProcess, type Stream, startProcess, stopProcess } from './local-processes.ts';
+import {
+  defaultDataDir,
+  type EmbeddedPostgres,
+  startEmbeddedPostgres,
+} from './embedded-postgres.ts';
+import {
+  type LocalProcess,
+  runOnce,
+  type Stream,
+  startProcess,
+  stopProcess,
+} from './local-processes.ts';
 import { type ServiceSpec, services } from './services.ts';
 
 let stopSignal: NodeJS.Signals | undefined;
@@ -126,6 +141,43 @@ function printer(name: string, index: number) {
 }
 
 const running: LocalProcess[] = [];
+let embedded: EmbeddedPostgres | undefined;
+
+interface Database {
+  /** What a `postgres` service gets in its environment. */
+  env: Record<string, string>;
+  /** Where it is, for the summary: never a password. */
+  where: string;
+}
+
+/** DATABASE_URL's server when it is set, else the embedded PostgreSQL, started here for `users`. */
+async function openDatabase(users: string): Promise<Database> {
+  const url = process.env.DATABASE_URL?.trim();
+  if (url) return { env: { DATABASE_URL: url }, where: `${withoutPassword(url)} (DATABASE_URL)` };
+  const dataDir = relative(process.cwd(), defaultDataDir) || defaultDataDir;
+  say(`no DATABASE_URL: starting an embedded PostgreSQL (PGlite) on ${dataDir}`);
+  embedded = await startEmbeddedPostgres({ dataDir: defaultDataDir, say });
+  // It serves one connection at a time (scripts/README.md says why): one pool of one.
+  const poolMax = process.env.DATABASE_POOL_MAX?.trim();
+  if (poolMax && poolMax !== '1') {
+    say(`DATABASE_POOL_MAX=${poolMax} is ignored: the embedded PostgreSQL serves one connection`);
+  }
+  return {
+    env: { DATABASE_URL: embedded.url, DATABASE_POOL_MAX: '1' },
+    where: `${embedded.url} (embedded PGlite on ${dataDir}: one connection, which ${users} holds)`,
+  };
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.href;
+  } catch {
+    // The service says what is wrong with it; this line must not repeat a secret.
+    return '(DATABASE_URL, not a valid URL)';
+  }
+}
 
 /** Stops every service; false when one of them ended with an error. */
 async function stopAll(): Promise<boolean> {
@@ -140,18 +192,47 @@ async function stopAll(): Promise<boolean> {
   return clean;
 }
 
+/** Stops every service, then the embedded PostgreSQL, and exits: 1 if anything failed. */
+async function finish(code: 0 | 1): Promise<never> {
+  let clean = await stopAll();
+  try {
+    await embedded?.close();
+  } catch (error) {
+    say(`the embedded PostgreSQL did not close cleanly: ${(error as Error).message}`);
+    clean = false;
+  }
+  process.exit(clean ? code : 1);
+}
+
+let database: Database | undefined;
+const postgresUsers = plan.filter(({ service }) => service.store === 'postgres');
+if (postgresUsers.length > 0) {
+  try {
+    database = await openDatabase(postgresUsers.map(({ service }) => service.name).join(', '));
+  } catch (error) {
+    say((error as Error).message);
+    process.exit(1);
+  }
+}
+
 try {
   for (const [index, { service, port }] of plan.entries()) {
     if (stopSignal) break;
     const echo = printer(service.name, index);
-    running.push(await startProcess(service, { port, env: { LOG_LEVEL: logLevel }, echo }));
+    const env = { LOG_LEVEL: logLevel, ...(service.store === 'postgres' ? database?.env : {}) };
+    if (service.migrate) {
+      const code = await runOnce(service.migrate, { env, echo });
+      if (code !== 0)
+        throw new Error(`the migrations of ${service.name} failed (exit code ${code})`);
+    }
+    if (stopSignal) break;
+    running.push(await startProcess(service, { port, env, echo }));
   }
 } catch (error) {
   // A stop requested during start-up ends a starting service too; that is not a failure.
   if (!stopSignal) {
     say(`${(error as Error).message}; its own lines are above`);
-    await stopAll();
-    process.exit(1);
+    await finish(1);
   }
 }
 
@@ -162,6 +243,7 @@ if (!stopSignal) {
     const moved = port === service.port ? '' : `   (${service.portVariable}=${port})`;
     console.log(`  ${service.name.padEnd(14)} ${url}${moved}`);
   }
+  if (database) console.log(`  ${'PostgreSQL'.padEnd(14)} ${database.where}`);
   console.log('Ctrl-C stops every service.\n');
 
   // A service that dies on its own stops the rest: half a system is worse than none.
@@ -172,9 +254,8 @@ if (!stopSignal) {
   if (died && !stopSignal) {
     const how = died.code ?? died.p.child.signalCode;
     say(`${died.p.service} exited (${how}) on its own; stopping the others`);
-    await stopAll();
-    process.exit(1);
+    await finish(1);
   }
 }
 
-process.exit((await stopAll()) ? 0 : 1);
+await finish(0);
