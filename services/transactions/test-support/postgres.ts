@@ -3,6 +3,7 @@
 // quadrants/postgres:15, built from Debian's packages with the same contract). Shared by the
 // component tests here, the e2e suite and the benchmark.
 
+import { createServer } from 'node:net';
 import { createLogger } from '@quadrants/service-kit';
 import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import pg from 'pg';
@@ -18,6 +19,35 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
+/**
+ * testcontainers publishes a port on every interface; this publishes 5432 on 127.0.0.1 only,
+ * on the port given, which a restarted container keeps.
+ */
+class LoopbackPostgreSqlContainer extends PostgreSqlContainer {
+  onLoopbackPort(hostPort: number): this {
+    this.hostConfig.PortBindings = {
+      '5432/tcp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }],
+    };
+    return this;
+  }
+}
+
+/** A loopback port that nothing listens on now. */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ port: 0, host: '127.0.0.1' }, () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
 /** The URL `url` with another database name. */
 export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
@@ -26,9 +56,12 @@ export function withDatabase(url: string, database: string): string {
 }
 
 export interface StartOptions {
-  /** Bind the container's 5432 to this host port, so a restarted container keeps its URL. */
+  /** The loopback port for the container's 5432 (a free one by default); a restart keeps it. */
   hostPort?: number;
-  /** Start a container even when DATABASE_URL is set (a test that kills its server). */
+  /**
+   * Start a container even when DATABASE_URL is set: for a test that kills its server, which
+   * then also keeps synchronous_commit on, so that every acknowledged commit survives the kill.
+   */
   ownContainer?: boolean;
 }
 
@@ -43,25 +76,24 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
     return { adminUrl: env.DATABASE_URL, stop: async () => {} };
   }
   env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
-  let container = new PostgreSqlContainer(env.POSTGRES_IMAGE || DEFAULT_POSTGRES_IMAGE)
+  // The port is published on the host's loopback only (below), so that is where to look for it.
+  env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
+  const settings = [
+    // A test's data need not survive a machine crash: skip the fsyncs. A killed PostgreSQL
+    // still loses nothing it acknowledged, as the kernel keeps what was written.
+    'fsync=off',
+    'full_page_writes=off',
+    // Faster still, but a kill loses the last commits: only where nothing kills the server.
+    ...(options.ownContainer ? [] : ['synchronous_commit=off']),
+  ];
+  const container = new LoopbackPostgreSqlContainer(env.POSTGRES_IMAGE || DEFAULT_POSTGRES_IMAGE)
     .withDatabase('postgres')
     .withUsername('postgres')
     .withPassword('postgres')
     // A busy 2-core runner: the first start runs initdb, then PostgreSQL starts twice.
     .withStartupTimeout(180_000)
-    // The ledger's data matters in production, not in a test: skip the fsyncs.
-    .withCommand([
-      'postgres',
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
-    ]);
-  if (options.hostPort !== undefined) {
-    container = container.withExposedPorts({ container: 5432, host: options.hostPort });
-  }
+    .withCommand(['postgres', ...settings.flatMap((setting) => ['-c', setting])])
+    .onLoopbackPort(options.hostPort ?? (await freeLoopbackPort()));
   let started: StartedPostgreSqlContainer;
   try {
     started = await container.start();
