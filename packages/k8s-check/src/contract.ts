@@ -24,7 +24,8 @@ export type Storage =
   /** An initContainer fills an emptyDir that the main containers mount read-only. */
   | { readonly type: 'seededEmptyDir' };
 
-export interface Workload {
+/** A workload meant to keep running, with the replica count its survival promise needs. */
+export interface LongRunningWorkload {
   readonly kind: 'Deployment' | 'StatefulSet';
   readonly name: string;
   readonly storage: Storage;
@@ -33,6 +34,15 @@ export interface Workload {
   /** A HorizontalPodAutoscaler must target this workload. */
   readonly autoscaled?: boolean;
 }
+
+/** A workload that runs to completion, such as a schema migration: it has no replica count. */
+export interface OneShotWorkload {
+  readonly kind: 'Job';
+  readonly name: string;
+  readonly storage: Storage;
+}
+
+export type Workload = LongRunningWorkload | OneShotWorkload;
 
 export interface ServiceContract {
   readonly quadrant: 'A' | 'B' | "B'" | 'C' | 'D';
@@ -55,6 +65,8 @@ export const quadrantContract = {
         // One primary: PostgreSQL here is not replicated; its disk is what survives.
         minReplicas: 1,
       },
+      // The schema's migrations, run once per apply before the API can be ready.
+      { kind: 'Job', name: 'transactions-migrate', storage: { type: 'none' } },
     ],
   },
   uploads: {
@@ -108,7 +120,8 @@ export type ServiceName = keyof typeof quadrantContract;
  * overlay cannot silently drop a service.
  */
 export const overlayServices: Readonly<Record<string, readonly ServiceName[]>> = {
-  kind: ['geo'],
+  cloud: ['transactions', 'geo'],
+  kind: ['transactions', 'geo'],
 };
 
 /** The services the contract check covers for these objects: expected ones and present ones. */
@@ -179,6 +192,8 @@ function replicaProblems(
   workload: Workload,
   objects: readonly K8sObject[],
 ): Problem[] {
+  // A Job's pods run to completion: how many run at once is not a survival promise.
+  if (workload.kind === 'Job') return [];
   if (workload.autoscaled) {
     const hpa = objects.find(
       (o) =>

@@ -12,6 +12,7 @@ import { CronJob, Job } from 'kubernetes-models/batch/v1';
 import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { StorageClass } from 'kubernetes-models/storage.k8s.io/v1';
 import {
   ConfigMap,
   LimitRange,
@@ -68,6 +69,7 @@ const models: readonly ModelClass[] = [
   Service,
   ServiceAccount,
   StatefulSet,
+  StorageClass,
 ];
 
 /** A field of a client-node model: its JSON name and type (`V1Probe`, `Array<V1Probe>`, …). */

@@ -52,12 +52,12 @@ describe('quadrant contract', () => {
     );
   });
 
-  describe('entries for services still to come', () => {
-    test('transactions as quadrant A describes it passes', async () => {
+  describe('transactions (quadrant A)', () => {
+    test('as quadrant A describes it passes', async () => {
       expect(checkContract(await readFixture('transactions.yaml'), ['transactions'])).toEqual([]);
     });
 
-    test('transactions’ PostgreSQL without a headless Service fails', async () => {
+    test('its PostgreSQL without a headless Service fails', async () => {
       const objects = (await readFixture('transactions.yaml')).filter((o) => o.kind !== 'Service');
       expect(checkContract(objects, ['transactions'])).toEqual([
         expect.objectContaining({
@@ -67,6 +67,42 @@ describe('quadrant contract', () => {
       ]);
     });
 
+    test('without its migration Job fails', async () => {
+      const objects = (await readFixture('transactions.yaml')).filter((o) => o.kind !== 'Job');
+      expect(checkContract(objects, ['transactions'])).toEqual([
+        expect.objectContaining({ object: 'Job/transactions-migrate', path: '' }),
+      ]);
+    });
+
+    test('a migration Job with a volume fails (a Job has no replica count to check)', async () => {
+      const objects = (await readFixture('transactions.yaml')).map((o) =>
+        o.kind === 'Job'
+          ? {
+              ...o,
+              spec: {
+                template: {
+                  spec: {
+                    restartPolicy: 'Never',
+                    containers: [{ name: 'migrate', image: 'quadrants/transactions:dev' }],
+                    volumes: [{ name: 'scratch', emptyDir: {} }],
+                  },
+                },
+              },
+            }
+          : o,
+      );
+      expect(checkContract(objects, ['transactions'])).toEqual([
+        {
+          check: 'contract',
+          object: 'Job/transactions-migrate',
+          path: 'spec.template.spec.volumes[0]',
+          message: 'transactions (quadrant A): must have no volumes at all',
+        },
+      ]);
+    });
+  });
+
+  describe('entries for services still to come', () => {
     test('basket’s Redis on a disk-backed emptyDir fails', () => {
       const objects = [
         aDeployment('basket', { volumes: [] }),

@@ -30,13 +30,28 @@ case "$1" in
 esac`,
   kubectl: `
 [ "$1" = --context ] && shift 2
+[ "$1" = -n ] && shift 2
 case "$1 \${2:-}" in
   "version --client") echo "Client Version: \${STUB_KUBECTL_VERSION:-v1.36.4}" ;;
   "kustomize "*) exec "$REAL_KUBECTL" "$@" ;;
   "get --raw") echo "{\\"major\\": \\"1\\", \\"gitVersion\\": \\"\${STUB_SERVER_VERSION:-v1.36.4}\\"}" ;;
+  "get secret") [ -z "\${STUB_SECRET_EXISTS:-}" ] || echo "secret/$3" ;;
+  "get statefulsets") [ -z "\${STUB_STATEFULSETS:-}" ] || echo "$STUB_STATEFULSETS" ;;
+  "get jobs") [ -z "\${STUB_JOBS:-}" ] || echo "$STUB_JOBS" ;;
+  "get deployments") [ -z "\${STUB_DEPLOYMENTS:-}" ] || echo "$STUB_DEPLOYMENTS" ;;
+  # A Job's true conditions, one a line, as the jsonpath in kind-up prints them.
+  "get job.batch/"*) printf '%b\\n' "\${STUB_JOB_CONDITIONS-SuccessCriteriaMet\\nComplete}" ;;
+  "create secret")
+    # The password file it was given: its mode and content, for the test to look at.
+    for arg; do
+      case "$arg" in --from-file=password=*) file="\${arg#--from-file=password=}" ;; esac
+    done
+    echo "password-file $(stat -c %a "$file") $(cat "$file")" >>"$STUB_LOG" ;;
   "apply "*)
     case "$*" in
       *--dry-run=server*) [ -z "\${STUB_DRY_RUN:-}" ] || echo "$STUB_DRY_RUN" >&2; exit "\${STUB_DRY_RUN_EXIT:-0}" ;;
+      *--selector*) ;;
+      *) cp "$3" "$STUB_APPLIED" ;;
     esac ;;
 esac`,
   docker: `
@@ -44,7 +59,8 @@ case "$1 \${2:-}" in
   "info "*) exit "\${STUB_DOCKER_INFO_EXIT:-0}" ;;
   "inspect "*) echo "\${STUB_NODE_RUNNING:-true}" ;;
   "version "*) echo linux/amd64 ;;
-  "port "*) [ -z "\${STUB_PUBLISHED-127.0.0.1:30084}" ] || echo "\${STUB_PUBLISHED-127.0.0.1:30084}" ;;
+  # Each node port published on the same host port of 127.0.0.1, unless a scenario says otherwise.
+  "port "*) published="\${STUB_PUBLISHED-127.0.0.1:\${3%/*}}"; [ -z "$published" ] || echo "$published" ;;
   "image save")
     case "$*" in *--help*) echo "      --platform string   Save only the given platform" ; exit 0 ;; esac
     while [ $# -gt 0 ]; do [ "$1" = --output ] && : >"$2"; shift; done ;;
@@ -54,6 +70,8 @@ esac`,
 let root: string;
 let bin: string;
 let log: string;
+/** The overlay as kind-up finally applied it. */
+let applied: string;
 /** The real kubectl, found before the stubs go first on PATH, for the stub to hand `kustomize`. */
 const realKubectl = execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim();
 
@@ -61,6 +79,7 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'kind-up-'));
   bin = join(root, 'stub-bin');
   log = join(root, 'calls.log');
+  applied = join(root, 'applied.yaml');
   await mkdir(join(root, 'scripts'));
   await mkdir(bin);
   for (const file of ['kind-up', 'env.sh', 'kind-versions.env']) {
@@ -82,11 +101,13 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 
 async function kindUp(scenario: Record<string, string>) {
   await rm(log, { force: true });
+  await rm(applied, { force: true });
   const child = spawn('bash', [join(root, 'scripts', 'kind-up')], {
     env: {
       PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`,
       HOME: root,
       STUB_LOG: log,
+      STUB_APPLIED: applied,
       REAL_KUBECTL: realKubectl,
       KIND_METRICS_SERVER: '0',
       ...scenario,
@@ -107,6 +128,14 @@ async function kindUp(scenario: Record<string, string>) {
 }
 
 const created = (calls: string[]) => calls.some((call) => call.startsWith('kind create'));
+/** Where the first call matching `pattern` is in the log; -1 when there is none. */
+const indexOf = (calls: string[], pattern: RegExp) => calls.findIndex((call) => pattern.test(call));
+/** The random passwords kind-up wrote for a new Secret, with the mode of the file it used. */
+const passwordsOf = (calls: string[]) =>
+  calls.flatMap((call) => {
+    const [, mode, password] = /^password-file (\d+) (.*)$/.exec(call) ?? [];
+    return mode === undefined ? [] : [{ mode, password }];
+  });
 
 describe('scripts/kind-up', () => {
   test('refuses a kind older than the pinned release, before touching anything', async () => {
@@ -121,6 +150,13 @@ describe('scripts/kind-up', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/kubectl v1\.32\.4 is more than one minor version away.*v1\.36\.4/);
     expect(created(run.calls)).toBe(false);
+  });
+
+  test('refuses a KIND_ROLLOUT_TIMEOUT it cannot count in seconds, before touching anything', async () => {
+    const run = await kindUp({ KIND_ROLLOUT_TIMEOUT: '2m30s' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/KIND_ROLLOUT_TIMEOUT=2m30s: give seconds or minutes/);
+    expect(run.calls).toEqual([]);
   });
 
   test('refuses a kubectl so old that it prints its version as a Go struct', async () => {
@@ -207,5 +243,105 @@ describe('scripts/kind-up', () => {
     );
     expect(applies).toHaveLength(3);
     expect(applies[2]).toMatch(/apply --filename \S+overlay\.yaml$/);
+  });
+
+  describe('transactions: its Secret, its migration Job and its PostgreSQL', () => {
+    // Two runs of the script: twice the time one test may take.
+    test('creates the Secret with a random password, in a file only this user reads, when it is missing', async () => {
+      const first = await kindUp({ STUB_CLUSTERS: 'quadrants' });
+      const second = await kindUp({ STUB_CLUSTERS: 'quadrants' });
+      expect(first.code).toBe(0);
+      expect(first.calls).toContainEqual(
+        expect.stringMatching(
+          /^kubectl --context kind-quadrants -n quadrants create secret generic transactions-postgres --from-file=password=\S+$/,
+        ),
+      );
+      const [made] = passwordsOf(first.calls);
+      const [madeAgain] = passwordsOf(second.calls);
+      expect(made).toEqual({ mode: '600', password: expect.stringMatching(/^[0-9a-f]{48}$/) });
+      expect(madeAgain?.password).not.toBe(made?.password);
+      // After the dry run, so a refused overlay leaves nothing behind; before the pods need it.
+      const createdAt = indexOf(first.calls, / create secret /);
+      expect(createdAt).toBeGreaterThan(indexOf(first.calls, /--dry-run=server$/));
+      expect(createdAt).toBeLessThan(indexOf(first.calls, /apply --filename \S+overlay\.yaml$/));
+    }, 60_000);
+
+    test('never replaces an existing Secret: the data directory was initialised with it', async () => {
+      const run = await kindUp({ STUB_CLUSTERS: 'quadrants', STUB_SECRET_EXISTS: '1' });
+      expect(run.code).toBe(0);
+      expect(run.calls).toContainEqual(
+        expect.stringMatching(/ -n quadrants get secret transactions-postgres --ignore-not-found/),
+      );
+      expect(run.calls.some((call) => / (create|delete) secret/.test(call))).toBe(false);
+      expect(passwordsOf(run.calls)).toEqual([]);
+    });
+
+    test('deletes the last migration Job before the dry run, so the new image migrates', async () => {
+      const run = await kindUp({ STUB_CLUSTERS: 'quadrants' });
+      const deletedAt = indexOf(run.calls, / -n quadrants delete jobs --all /);
+      expect(deletedAt).toBeGreaterThan(indexOf(run.calls, /--selector pod-security/));
+      expect(deletedAt).toBeLessThan(indexOf(run.calls, /--dry-run=server$/));
+    });
+
+    test('waits for PostgreSQL, then for the migration to complete, then for the APIs', async () => {
+      const run = await kindUp({
+        STUB_CLUSTERS: 'quadrants',
+        STUB_STATEFULSETS: 'statefulset.apps/transactions-postgres',
+        STUB_JOBS: 'job.batch/transactions-migrate',
+        STUB_DEPLOYMENTS: 'deployment.apps/geo\ndeployment.apps/transactions',
+      });
+      expect(run.code).toBe(0);
+      const database = indexOf(
+        run.calls,
+        /rollout status statefulset\.apps\/transactions-postgres /,
+      );
+      const migration = indexOf(run.calls, /get job\.batch\/transactions-migrate /);
+      const api = indexOf(run.calls, /rollout status deployment\.apps\/transactions /);
+      expect(database).toBeGreaterThan(-1);
+      expect(migration).toBeGreaterThan(database);
+      expect(api).toBeGreaterThan(migration);
+      expect(run.stdout).toMatch(/job\.batch\/transactions-migrate completed/);
+    });
+
+    test('stops at a failed migration and shows its pods’ logs, before waiting for the APIs', async () => {
+      const run = await kindUp({
+        STUB_CLUSTERS: 'quadrants',
+        STUB_JOBS: 'job.batch/transactions-migrate',
+        STUB_DEPLOYMENTS: 'deployment.apps/transactions',
+        STUB_JOB_CONDITIONS: 'FailureTarget\nFailed',
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/job\.batch\/transactions-migrate failed \(its pods, their logs/);
+      expect(run.calls).toContainEqual(
+        expect.stringMatching(
+          / -n quadrants logs --selector batch\.kubernetes\.io\/job-name=transactions-migrate --all-containers --prefix --tail=-1$/,
+        ),
+      );
+      expect(run.calls.some((call) => call.includes('rollout status deployment'))).toBe(false);
+    });
+
+    test('loads PostgreSQL’s image when Docker has it, and POSTGRES_IMAGE replaces it everywhere', async () => {
+      const official = await kindUp({ STUB_CLUSTERS: 'quadrants' });
+      expect(official.calls).toContainEqual(
+        expect.stringMatching(
+          /^docker image save --platform linux\/amd64 --output \S+ postgres:18-bookworm$/,
+        ),
+      );
+
+      const offline = await kindUp({
+        STUB_CLUSTERS: 'quadrants',
+        POSTGRES_IMAGE: 'quadrants/postgres:15',
+      });
+      expect(offline.code).toBe(0);
+      expect(offline.calls).toContainEqual(
+        expect.stringMatching(
+          /^docker image save --platform linux\/amd64 --output \S+ quadrants\/postgres:15$/,
+        ),
+      );
+      const overlay = await readFile(applied, 'utf8');
+      // The StatefulSet and the Job's wait for it.
+      expect(overlay.match(/image: quadrants\/postgres:15$/gm)).toHaveLength(2);
+      expect(overlay).not.toMatch(/image: postgres:/);
+    });
   });
 });

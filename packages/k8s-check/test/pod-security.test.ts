@@ -88,7 +88,13 @@ describe('project rules', () => {
 describe('namespace', () => {
   test('a namespace enforcing only baseline fails, and so do the pods placed in it', async () => {
     const violations = checkNamespaces(await renderFixture('namespace-baseline'));
-    expect(violations.map((v) => v.object)).toEqual(['Namespace/quadrants', 'Deployment/geo']);
+    expect(violations.map((v) => v.object)).toEqual([
+      'Namespace/quadrants',
+      'Deployment/geo',
+      'Deployment/transactions',
+      'StatefulSet/transactions-postgres',
+      'Job/transactions-migrate',
+    ]);
     expect(violations[0]?.path).toBe('metadata.labels.pod-security.kubernetes.io/enforce');
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { checkApiValidation } from '../src/api-validation.ts';
 import { checkOverlay } from '../src/checks.ts';
 import { checkContract, overlayServices } from '../src/contract.ts';
+import { type K8sObject, valueAt } from '../src/manifest.ts';
 import { checkNamespaces, checkPodSecurity, checkProjectRules } from '../src/pod-security.ts';
 import { listOverlays } from '../src/render.ts';
 import { checkSchema } from '../src/schema.ts';
@@ -11,7 +12,7 @@ import { k8sDir, renderRealOverlay } from './helpers.ts';
 describe('the repository overlays', () => {
   test('every overlay folder is listed in the contract with the services it must render', async () => {
     const overlays = await listOverlays(`${k8sDir}/overlays`);
-    expect(overlays).toContain('kind');
+    expect(overlays).toEqual(expect.arrayContaining(['cloud', 'kind']));
     expect(Object.keys(overlayServices).sort()).toEqual(overlays);
   });
 
@@ -29,6 +30,28 @@ describe('the repository overlays', () => {
     );
   });
 
+  test('kind renders transactions: the API, PostgreSQL with both Services, the migration Job, and no Secret', async () => {
+    const objects = await renderRealOverlay('kind');
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(
+      expect.arrayContaining([
+        'Deployment/transactions',
+        'Service/transactions',
+        'PodDisruptionBudget/transactions',
+        'NetworkPolicy/transactions-allow-http',
+        'StatefulSet/transactions-postgres',
+        'Service/transactions-postgres',
+        'Service/transactions-postgres-headless',
+        'NetworkPolicy/transactions-postgres-allow-transactions',
+        'Job/transactions-migrate',
+      ]),
+    );
+    // The password is made at deploy time (scripts/kind-up), never committed.
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    expect(valueAt(find(objects, 'Service', 'transactions'), 'spec.ports')).toEqual([
+      expect.objectContaining({ port: 80, nodePort: 30081 }),
+    ]);
+  });
+
   test('kind passes every check', async () => {
     const objects = await renderRealOverlay('kind');
     expect(checkSchema(objects)).toEqual([]);
@@ -37,13 +60,54 @@ describe('the repository overlays', () => {
     expect(checkProjectRules(objects)).toEqual([]);
     expect(checkNamespaces(objects)).toEqual([]);
     expect(checkSelectorTargets(objects)).toEqual([]);
-    expect(checkContract(objects, ['geo'])).toEqual([]);
+    expect(checkContract(objects, ['transactions', 'geo'])).toEqual([]);
     const outcomes = checkOverlay('kind', objects);
     expect(outcomes.filter((o) => o.violations.length > 0)).toEqual([]);
-    expect(outcomes).toContainEqual({
-      check: 'contract',
-      subject: 'Deployment/geo',
-      violations: [],
+    for (const subject of [
+      'Deployment/geo',
+      'Deployment/transactions',
+      'StatefulSet/transactions-postgres',
+      'Job/transactions-migrate',
+    ]) {
+      expect(outcomes).toContainEqual({ check: 'contract', subject, violations: [] });
+    }
+  });
+
+  test('cloud passes every check, with PostgreSQL’s claim on its network-disk StorageClass', async () => {
+    const objects = await renderRealOverlay('cloud');
+    expect(checkOverlay('cloud', objects).filter((o) => o.violations.length > 0)).toEqual([]);
+    const storageClass = find(objects, 'StorageClass', 'quadrants-network-ssd');
+    expect(storageClass).toMatchObject({
+      provisioner: 'ebs.csi.aws.com',
+      volumeBindingMode: 'WaitForFirstConsumer',
+      allowVolumeExpansion: true,
     });
+    const postgres = find(objects, 'StatefulSet', 'transactions-postgres');
+    expect(valueAt(postgres, 'spec.volumeClaimTemplates')).toEqual([
+      expect.objectContaining({
+        spec: expect.objectContaining({ storageClassName: 'quadrants-network-ssd' }),
+      }),
+    ]);
+  });
+
+  test('PostgreSQL keeps its claim whatever happens to the StatefulSet, in every overlay', async () => {
+    for (const overlay of await listOverlays(`${k8sDir}/overlays`)) {
+      const postgres = find(
+        await renderRealOverlay(overlay),
+        'StatefulSet',
+        'transactions-postgres',
+      );
+      expect(valueAt(postgres, 'spec.persistentVolumeClaimRetentionPolicy')).toEqual({
+        whenDeleted: 'Retain',
+        whenScaled: 'Retain',
+      });
+    }
   });
 });
+
+/** The one object of this kind and name; the test fails when the overlay renders none. */
+function find(objects: readonly K8sObject[], kind: string, name: string): K8sObject {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (found === undefined) throw new Error(`the overlay renders no ${kind}/${name}`);
+  return found;
+}
