@@ -101,6 +101,13 @@ export async function inTransaction<T>(
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     let broken: Error | undefined;
+    // The pool listens for 'error' only on idle clients. A connection lost while this one is
+    // checked out (PostgreSQL killed mid-transaction) emits 'error' here, and an 'error' with
+    // no listener would crash the process; the query in flight fails with it anyway.
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -116,6 +123,7 @@ export async function inTransaction<T>(
       if (!isRetryable(error) || attempt >= retry.attempts) throw error;
       onRetry(error);
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
     const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt);

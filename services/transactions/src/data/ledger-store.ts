@@ -133,6 +133,24 @@ function page<Row, T>(
   };
 }
 
+/**
+ * A statement PostgreSQL parses and plans once per connection, then runs by name: the write
+ * path's statements run on every POST, as pgbench -M prepared runs them.
+ */
+const prepared = (name: string, text: string, values: unknown[]) => ({
+  name: `transactions.${name}`,
+  text,
+  values,
+});
+
+/** The key was stored by another transaction after this one looked: run it again to replay. */
+class KeyRace extends Error {
+  readonly code = '40001'; // retried as a serialization failure is
+  constructor() {
+    super('another transaction stored this Idempotency-Key first');
+  }
+}
+
 const TRANSFER_COLUMNS =
   'seq, id, from_account_id, to_account_id, amount, currency, reference, created_at';
 
@@ -140,20 +158,21 @@ function ledgerOn(client: pg.PoolClient): LedgerTransaction {
   return {
     async lockAccounts(ids) {
       const { rows } = await client.query<{ id: string; currency: string; balance: string }>(
-        lockAccountsSql,
-        [ids],
+        prepared('lock-accounts', lockAccountsSql, [ids]),
       );
       return rows.map((row) => ({ id: row.id, currency: row.currency, balance: int(row.balance) }));
     },
     async applyTransfer(transfer) {
-      const { rows } = await client.query<{ created_at: Date }>(applyTransferSql, [
-        transfer.id,
-        transfer.fromAccountId,
-        transfer.toAccountId,
-        transfer.amount,
-        transfer.currency,
-        transfer.reference,
-      ]);
+      const { rows } = await client.query<{ created_at: Date }>(
+        prepared('apply-transfer', applyTransferSql, [
+          transfer.id,
+          transfer.fromAccountId,
+          transfer.toAccountId,
+          transfer.amount,
+          transfer.currency,
+          transfer.reference,
+        ]),
+      );
       const [row] = rows;
       if (!row) throw new Error('the transfer was not written');
       return { ...transfer, createdAt: iso(row.created_at) };
@@ -197,9 +216,13 @@ export function createLedgerStore(pool: pg.Pool, options: LedgerStoreOptions): L
       return inTransaction(
         pool,
         async (client): Promise<KeyOutcome> => {
-          const claim = await client.query<{ claimed: boolean }>(claimKeySql, [scope, key]);
+          const claim = await client.query<{ claimed: boolean }>(
+            prepared('claim-key', claimKeySql, [scope, key]),
+          );
           if (!claim.rows[0]?.claimed) throw new KeyInUse();
-          const stored = (await client.query<KeyRow>(findKeySql, [scope, key])).rows[0];
+          const stored = (
+            await client.query<KeyRow>(prepared('find-key', findKeySql, [scope, key]))
+          ).rows[0];
           if (stored) {
             if (stored.request_hash !== requestHash) throw new KeyReused();
             return {
@@ -212,15 +235,20 @@ export function createLedgerStore(pool: pg.Pool, options: LedgerStoreOptions): L
             };
           }
           const response = await work(ledgerOn(client));
-          await client.query(storeKeySql, [
-            scope,
-            key,
-            requestHash,
-            response.status,
-            JSON.stringify(response.headers),
-            JSON.stringify(response.body),
-            options.keyTtlHours,
-          ]);
+          const { rowCount } = await client.query(
+            prepared('store-key', storeKeySql, [
+              scope,
+              key,
+              requestHash,
+              response.status,
+              JSON.stringify(response.headers),
+              JSON.stringify(response.body),
+              options.keyTtlHours,
+            ]),
+          );
+          // Cannot happen while claimKeySql's lock is held, which findKeySql runs under. Should
+          // it ever, the write rolls back and the retry replays the stored answer.
+          if (rowCount !== 1) throw new KeyRace();
           return { replayed: false, response };
         },
         options.retry,
