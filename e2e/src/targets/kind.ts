@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { run } from '../run.ts';
@@ -211,8 +214,32 @@ function kindDriver(): Driver {
       await until(`${store}'s pods to be deleted`, async () =>
         (await podsOf(store)).length === 0 ? true : undefined,
       );
-      // The whole overlay, as kind-up applies it: everything but the StatefulSet is unchanged.
-      await run('kubectl', ['--context', context, 'apply', '--kustomize', overlay]);
+      // The store's objects of the overlay, as kind-up applies them: PostgreSQL's image becomes
+      // POSTGRES_IMAGE when kind-up ran with it (another major would refuse the claim's data),
+      // and the rest (the migration Job's immutable template among it) is left alone.
+      let rendered = await run('kubectl', ['kustomize', overlay]);
+      const postgresImage = process.env.POSTGRES_IMAGE;
+      if (postgresImage) {
+        rendered = rendered.replaceAll(
+          /^([\s-]*image:\s*)postgres:\S*$/gm,
+          (_, prefix: string) => `${prefix}${postgresImage}`,
+        );
+      }
+      const manifest = join(mkdtempSync(join(tmpdir(), 'quadrants-e2e-')), 'store.yaml');
+      writeFileSync(manifest, rendered);
+      try {
+        await run('kubectl', [
+          '--context',
+          context,
+          'apply',
+          '--filename',
+          manifest,
+          '--selector',
+          `app.kubernetes.io/name=${store}`,
+        ]);
+      } finally {
+        rmSync(dirname(manifest), { recursive: true, force: true });
+      }
       await newStorePod(store, new Set(pods.map((pod) => pod.metadata.uid)));
       await this.waitForReplicas(service);
     },
