@@ -167,6 +167,7 @@ function sendAndDrop(baseUrl: string, body: TransferBody, key: string, delayMs: 
       },
     });
     request.on('error', () => resolve());
+    request.on('close', () => resolve());
     request.on('response', (response) => response.destroy());
     request.on('finish', () => {
       setTimeout(() => {
