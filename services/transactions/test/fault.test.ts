@@ -97,9 +97,9 @@ beforeAll(async () => {
   postgres = await startPostgres({ ownContainer: true, hostPort: await freePort() });
   url = await createMigratedDatabase(postgres.adminUrl, 'fault');
   // The test containers run with synchronous_commit=off for speed. Then a COMMIT is
-  // acknowledged before its WAL leaves PostgreSQL's memory, and a SIGKILL loses the last
-  // fraction of a second of acknowledged commits: the very loss this test is there to catch,
-  // so this database commits as production does.
+  // acknowledged before its WAL leaves PostgreSQL's memory, and a crash can lose what was
+  // acknowledged in the last three wal_writer_delays (0.6 s by default): the very loss this
+  // test is there to catch, so this database commits as production does.
   await adminQuery(postgres.adminUrl, 'ALTER DATABASE fault SET synchronous_commit = on');
   replicas = [await startLedger({ url }), await startLedger({ url })];
 });
