@@ -87,6 +87,15 @@ export async function startPostgres(c: PostgresContainer): Promise<void> {
     .withBindMounts([{ source: c.volume, target: '/var/lib/postgresql' }])
     // initdb, a start and a restart on a busy 2-core runner.
     .withStartupTimeout(180_000)
+    // Exec form, not testcontainers' `sh -c "pg_isready …"`: a shell Docker kills at a busy
+    // moment's timeout orphans pg_isready to PID 1, the postmaster, which then takes its exit
+    // for a crashed backend and restarts every session.
+    .withHealthCheck({
+      test: ['CMD', 'pg_isready', '--host', '127.0.0.1', '--username', 'transactions'],
+      interval: 1_000,
+      timeout: 10_000,
+      retries: 180,
+    })
     .start();
 }
 

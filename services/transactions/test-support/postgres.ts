@@ -92,6 +92,26 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
     .withPassword('postgres')
     // A busy 2-core runner: the first start runs initdb, then PostgreSQL starts twice.
     .withStartupTimeout(180_000)
+    // testcontainers' own check is `sh -c "pg_isready …"` every 250 ms with a 1 s timeout: on a
+    // busy machine Docker kills the shell at the timeout, pg_isready is orphaned to PID 1 (the
+    // postmaster), and its exit makes the postmaster take it for a crashed backend and restart
+    // every session, losing what synchronous_commit=off had not yet written. Exec form: no
+    // shell, no orphan. (The manifests' and compose's probes are exec form for the same reason.)
+    .withHealthCheck({
+      test: [
+        'CMD',
+        'pg_isready',
+        '--host',
+        '127.0.0.1',
+        '--username',
+        'postgres',
+        '--dbname',
+        'postgres',
+      ],
+      interval: 1_000,
+      timeout: 10_000,
+      retries: 180,
+    })
     .withCommand(['postgres', ...settings.flatMap((setting) => ['-c', setting])])
     .onLoopbackPort(options.hostPort ?? (await freeLoopbackPort()));
   let started: StartedPostgreSqlContainer;
