@@ -36,7 +36,7 @@ export interface PgbenchSetup {
   keySpace: number;
   /**
    * prepared: each statement parsed and planned once per connection (PREPARE, then EXECUTE);
-   * extended: parsed and planned at every execution, as node-postgres runs the service's.
+   * extended: parsed and planned at every execution, as unnamed statements from node-postgres are.
    */
   protocol: 'prepared' | 'extended';
 }

@@ -341,8 +341,8 @@ try {
 
   console.log(
     `\nround trips per transfer: HTTP API 1 HTTP exchange + ${TRANSACTION_ROUND_TRIPS} to ` +
-      `PostgreSQL (BEGIN, ${TRANSACTION_ROUND_TRIPS - 2} statements, COMMIT), each statement ` +
-      `parsed and planned anew (node-postgres sends unnamed statements); pgbench ` +
+      `PostgreSQL (BEGIN, ${TRANSACTION_ROUND_TRIPS - 2} statements, COMMIT), the statements ` +
+      `prepared once per connection (named, as the service sends them); pgbench ` +
       `${TRANSACTION_ROUND_TRIPS + 1} to PostgreSQL (its draw of the ids, then the same ` +
       `${TRANSACTION_ROUND_TRIPS}), each statement prepared once per connection with ` +
       '-M prepared, parsed and planned at every execution with -M extended',
