@@ -43,6 +43,25 @@ function check(tier: string, command: string, args: string[], note = '') {
   tallies.push({ tier, passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, note });
 }
 
+/**
+ * A script that runs many checks and ends with the line "…: N passed, M failed" (as
+ * images/postgres/test-image does): counted check by check, or 1 failed without that line.
+ */
+function checks(tier: string, command: string, args: string[], note = '') {
+  console.log(`\n▶ ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  process.stdout.write(result.stdout ?? '');
+  const totals = /(\d+) passed, (\d+) failed\s*$/.exec(result.stdout ?? '');
+  const counted = { passed: Number(totals?.[1] ?? 0), failed: Number(totals?.[2] ?? 0) };
+  // A non-zero exit that the totals do not account for (a crash, no totals line) fails too.
+  if (result.status !== 0 && counted.failed === 0) counted.failed = 1;
+  tallies.push({ tier, ...counted, skipped: 0, note });
+}
+
 /** A check this machine cannot run: skipped with the reason, or failed under CI=true. */
 function cannotRun(tier: string, reason: string) {
   console.log(`\n▷ ${tier}: ${reason}; ${inCi ? 'a failure under CI=true' : 'skipped'}`);
@@ -139,7 +158,7 @@ check('typecheck', 'pnpm', ['typecheck']);
 const postgresImage = process.env.POSTGRES_IMAGE;
 if (postgresImage?.startsWith('quadrants/')) {
   if (dockerAvailable()) {
-    check('images', 'images/postgres/test-image', [postgresImage], `${postgresImage} contract`);
+    checks('images', 'images/postgres/test-image', [postgresImage], `${postgresImage} contract`);
   } else {
     cannotRun('images', `no Docker engine to check ${postgresImage}`);
   }

@@ -7,7 +7,6 @@
 // where it runs (and fails) rather than let a missing image pass unnoticed.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -55,16 +54,6 @@ async function whyNotRunnable(): Promise<string | undefined> {
 const skipReason = await whyNotRunnable();
 if (skipReason) console.warn(`fault.test.ts skipped: ${skipReason}`);
 
-/** A loopback port nobody listens on now, for a container that must keep its port when restarted. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 /** Polls `check` until it holds; the time it took, in ms. */
 async function until(check: () => Promise<boolean> | boolean, what: string, boundMs: number) {
   const started = Date.now();
@@ -94,7 +83,7 @@ let url: string;
 let replicas: Ledger[] = [];
 beforeAll(async () => {
   if (skipReason) return;
-  postgres = await startPostgres({ ownContainer: true, hostPort: await freePort() });
+  postgres = await startPostgres({ ownContainer: true });
   url = await createMigratedDatabase(postgres.adminUrl, 'fault');
   // The test containers run with synchronous_commit=off for speed. Then a COMMIT is
   // acknowledged before its WAL leaves PostgreSQL's memory, and a crash can lose what was
