@@ -75,7 +75,8 @@ function handle(name: string, child: ChildProcess, port: number): ServerProcess 
   };
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on now. */
+export async function freePort(): Promise<number> {
   const probe = createServer().listen(0, '127.0.0.1');
   await once(probe, 'listening');
   const address = probe.address();

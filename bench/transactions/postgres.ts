@@ -4,10 +4,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chownSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from '../lib/spawn-server.ts';
 
 /** Debian's PostgreSQL 15 (postgresql-15), the version of the offline kit's image. */
 const DEFAULT_BIN = '/usr/lib/postgresql/15/bin';
@@ -39,15 +39,6 @@ export interface BenchPostgres {
   /** PostgreSQL's CPU seconds (every process of the server) so far; null for a server not ours. */
   cpuSeconds(): number | null;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const address = probe.address();
-  probe.close();
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }
 
 /** Fields of /proc/<pid>/stat after the command name (which may hold spaces). */

@@ -1,7 +1,8 @@
 // A real PostgreSQL for the tests: DATABASE_URL's server when it is set, else a container from
 // POSTGRES_IMAGE (the official postgres:18-bookworm by default; CI and the offline kit use
 // quadrants/postgres:15, built from Debian's packages with the same contract). Shared by the
-// component tests here, the e2e suite and the benchmark.
+// component tests here and bench/transactions (the e2e suite has its own, in
+// e2e/src/targets/local-postgres.ts, which recreates a container on a named volume).
 
 import { createServer } from 'node:net';
 import { createLogger } from '@quadrants/service-kit';

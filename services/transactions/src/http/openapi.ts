@@ -1,4 +1,5 @@
 import {
+  type JsonSchema,
   jsonBody,
   jsonResponse,
   type OpenApiDocument,
@@ -8,6 +9,7 @@ import {
   ref,
   schemaOf,
 } from '@quadrants/service-kit';
+import type { z } from 'zod';
 import {
   AccountOut,
   EntriesPage,
@@ -66,6 +68,16 @@ const created = (schema: string, what: string) => ({
     },
   },
 });
+
+/** A page's schema with its items as references to their component, not inlined copies. */
+function pageSchema(page: z.ZodType, items: string, item: string): JsonSchema {
+  const schema = schemaOf(page, 'output');
+  const properties = schema.properties as Record<string, JsonSchema>;
+  return {
+    ...schema,
+    properties: { ...properties, [items]: { type: 'array', items: ref(item) } },
+  };
+}
 
 /** The OpenAPI 3.1 description of transactions, generated from the schemas that validate. */
 export function openApiDocument(): OpenApiDocument {
@@ -176,24 +188,10 @@ export function openApiDocument(): OpenApiDocument {
         NewAccount: schemaOf(NewAccountBody),
         Account: schemaOf(AccountOut, 'output'),
         Entry: schemaOf(EntryOut, 'output'),
-        EntriesPage: {
-          ...schemaOf(EntriesPage, 'output'),
-          properties: {
-            entries: { type: 'array', items: ref('Entry') },
-            nextCursor: (schemaOf(EntriesPage, 'output').properties as Record<string, unknown>)
-              .nextCursor,
-          },
-        },
+        EntriesPage: pageSchema(EntriesPage, 'entries', 'Entry'),
         TransferRequest: schemaOf(TransferBody),
         Transfer: schemaOf(TransferOut, 'output'),
-        TransfersPage: {
-          ...schemaOf(TransfersPage, 'output'),
-          properties: {
-            transfers: { type: 'array', items: ref('Transfer') },
-            nextCursor: (schemaOf(TransfersPage, 'output').properties as Record<string, unknown>)
-              .nextCursor,
-          },
-        },
+        TransfersPage: pageSchema(TransfersPage, 'transfers', 'Transfer'),
         Problem: problemSchema,
       },
     },
