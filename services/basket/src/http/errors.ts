@@ -1,0 +1,80 @@
+// basket's own errors, as the kit's typed errors: `translateErrors` sits at the end of the
+// service's routes and maps what the domain and the stores throw; the kit's one middleware
+// turns them into problem+json.
+import { AppError, type FieldProblem, NotFound, Unavailable } from '@quadrants/service-kit';
+import type { ErrorRequestHandler } from 'express';
+import {
+  BasketNotFound,
+  BasketRefused,
+  LineNotFound,
+  StoreFull,
+  StoreUnavailable,
+  VersionMismatch,
+} from '../domain/basket.ts';
+
+/** 422 with a code of its own: a change the basket's rules refuse. */
+export class Refused extends AppError {
+  readonly status = 422;
+  readonly title = 'Unprocessable request';
+
+  constructor(code: string, problem: FieldProblem) {
+    super(code, `${problem.field}: ${problem.detail}`, { extensions: { errors: [problem] } });
+  }
+}
+
+/** 412: If-Match names a version the basket is no longer at. */
+export class PreconditionFailed extends AppError {
+  readonly status = 412;
+  readonly title = 'Precondition failed';
+}
+
+/** 507: the store is full; reads still work, and nothing stored was evicted to make room. */
+export class InsufficientStorage extends AppError {
+  readonly status = 507;
+  readonly title = 'Insufficient storage';
+}
+
+/** 400 about a conditional header, with a code of its own. */
+export class BadPrecondition extends AppError {
+  readonly status = 400;
+  readonly title = 'Invalid request';
+
+  constructor(header: string, detail: string) {
+    super(`${header.toLowerCase().replaceAll('-', '_')}_invalid`, `${header}: ${detail}`, {
+      extensions: { errors: [{ field: header, detail }] },
+    });
+  }
+}
+
+/** How soon a client may try again after a 503: one second. */
+const RETRY_AFTER_SECONDS = '1';
+
+export const translateErrors: ErrorRequestHandler = (error, _req, res, next) => {
+  if (error instanceof BasketRefused) {
+    next(new Refused(error.code, { field: error.field, detail: error.message }));
+  } else if (error instanceof BasketNotFound) {
+    next(new NotFound('basket_not_found', error.message));
+  } else if (error instanceof LineNotFound) {
+    next(new NotFound('line_not_found', error.message));
+  } else if (error instanceof VersionMismatch) {
+    res.setHeader('ETag', `"${error.current}"`);
+    next(
+      new PreconditionFailed('basket_version_mismatch', error.message, {
+        extensions: { currentVersion: error.current },
+      }),
+    );
+  } else if (error instanceof StoreFull) {
+    next(new InsufficientStorage('basket_store_full', error.message, { cause: error.cause }));
+  } else if (error instanceof StoreUnavailable) {
+    res.setHeader('Retry-After', RETRY_AFTER_SECONDS);
+    next(
+      new Unavailable(
+        'store_unavailable',
+        'the basket store cannot be reached; a write may or may not have been applied, so retry it with If-Match set to the version you last saw',
+        { cause: error.cause },
+      ),
+    );
+  } else {
+    next(error);
+  }
+};
