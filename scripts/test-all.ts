@@ -45,7 +45,8 @@ function check(tier: string, command: string, args: string[], note = '') {
 
 /**
  * A script that runs many checks and ends with the line "…: N passed, M failed" (as
- * images/postgres/test-image does): counted check by check, or 1 failed without that line.
+ * images/postgres/test-image and images/redis/test-image do): counted check by check, or 1
+ * failed without that line.
  */
 function checks(tier: string, command: string, args: string[], note = '') {
   console.log(`\n▶ ${command} ${args.join(' ')}`);
@@ -153,14 +154,19 @@ if (onPath('shellcheck')) {
   cannotRun('lint', 'no shellcheck on PATH for the shell scripts (apt-get install shellcheck)');
 }
 check('typecheck', 'pnpm', ['typecheck']);
-// The offline kit's PostgreSQL (POSTGRES_IMAGE=quadrants/postgres:15, as .ci/run sets it) must
-// keep the official image's contract, since every tier after this one uses it in its place.
-const postgresImage = process.env.POSTGRES_IMAGE;
-if (postgresImage?.startsWith('quadrants/')) {
+// The offline kit's PostgreSQL and Redis (POSTGRES_IMAGE=quadrants/postgres:15 and
+// REDIS_IMAGE=quadrants/redis:7, as .ci/run sets them) must keep the official images' contracts,
+// since every tier after this one uses them in their place.
+const offlineImages = [
+  { image: process.env.POSTGRES_IMAGE, test: 'images/postgres/test-image' },
+  { image: process.env.REDIS_IMAGE, test: 'images/redis/test-image' },
+];
+for (const { image, test } of offlineImages) {
+  if (!image?.startsWith('quadrants/')) continue;
   if (dockerAvailable()) {
-    checks('images', 'images/postgres/test-image', [postgresImage], `${postgresImage} contract`);
+    checks('images', test, [image], `${image} contract`);
   } else {
-    cannotRun('images', `no Docker engine to check ${postgresImage}`);
+    cannotRun('images', `no Docker engine to check ${image}`);
   }
 }
 const ownTiers = new Set(['packages/k8s-check', 'e2e']);
