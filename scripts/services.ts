@@ -4,6 +4,9 @@
 // that k8s/overlays/kind maps to the same port on 127.0.0.1).
 import { fileURLToPath } from 'node:url';
 
+/** The kinds of backing store a service may keep its data in. */
+export type StoreKind = 'postgres' | 'redis';
+
 export interface ServiceSpec {
   name: string;
   /** The port `pnpm start` serves it on, unless `portVariable` says otherwise. */
@@ -15,9 +18,11 @@ export interface ServiceSpec {
   entry: string;
   /**
    * The backing store it keeps its data in, if any. `pnpm start` gives a `postgres` service
-   * DATABASE_URL: the variable's own value when it is set, else an embedded PostgreSQL.
+   * DATABASE_URL: the variable's own value when it is set, else an embedded PostgreSQL. A
+   * `redis` service gets REDIS_URL's server when that is set, else its in-process store
+   * (BASKET_STORE=memory for basket).
    */
-  store?: 'postgres';
+  store?: StoreKind;
   /** A one-shot `pnpm start` runs to completion before the service (its schema migrations). */
   migrate?: string;
 }
@@ -41,6 +46,9 @@ export const services: readonly ServiceSpec[] = [
     migrate: `${root}services/transactions/src/migrate.ts`,
   },
   service('geo', 8084, 2),
+  // Two replicas on one Redis in the e2e suite, as in Kubernetes. `pnpm start` runs one process
+  // of every service anyway, and without REDIS_URL it must: the memory store lives in it.
+  { ...service('basket', 8085, 2), store: 'redis' },
 ];
 
 export function serviceNamed(name: string): ServiceSpec {

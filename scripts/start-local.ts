@@ -4,8 +4,10 @@
 // Each port can be moved with the service's variable (GEO_PORT for geo). A service that keeps
 // its data in PostgreSQL (transactions) gets DATABASE_URL: the variable's own value when it is
 // set, else an embedded PostgreSQL (PGlite, scripts/embedded-postgres.ts) with its data in
-// .data/pglite/; its migrations run to completion before it starts. Ctrl-C stops every
-// service, then the embedded PostgreSQL, and exits 0.
+// .data/pglite/; its migrations run to completion before it starts. A service that keeps its
+// data in Redis (basket) gets REDIS_URL's server when that is set, else its memory store
+// (BASKET_STORE=memory): its state then lives in its one process and ends with it. Ctrl-C
+// stops every service, then the embedded PostgreSQL, and exits 0.
 import { createServer } from 'node:net';
 import { relative } from 'node:path';
 import { styleText } from 'node:util';
@@ -143,15 +145,16 @@ function printer(name: string, index: number) {
 const running: LocalProcess[] = [];
 let embedded: EmbeddedPostgres | undefined;
 
-interface Database {
-  /** What a `postgres` service gets in its environment. */
+/** A service's store: PostgreSQL for a `postgres` service, Redis or its memory for `redis`. */
+interface Store {
+  /** What the service gets in its environment. */
   env: Record<string, string>;
   /** Where it is, for the summary: never a password. */
   where: string;
 }
 
 /** DATABASE_URL's server when it is set, else the embedded PostgreSQL, started here for `users`. */
-async function openDatabase(users: string): Promise<Database> {
+async function openDatabase(users: string): Promise<Store> {
   const url = process.env.DATABASE_URL?.trim();
   if (url) return { env: { DATABASE_URL: url }, where: `${withoutPassword(url)} (DATABASE_URL)` };
   const dataDir = relative(process.cwd(), defaultDataDir) || defaultDataDir;
@@ -168,15 +171,37 @@ async function openDatabase(users: string): Promise<Database> {
   };
 }
 
-function withoutPassword(url: string): string {
+function withoutPassword(url: string, variable = 'DATABASE_URL'): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
     return parsed.href;
   } catch {
     // The service says what is wrong with it; this line must not repeat a secret.
-    return '(DATABASE_URL, not a valid URL)';
+    return `(${variable}, not a valid URL)`;
   }
+}
+
+/**
+ * What a `redis` service gets: REDIS_URL's server when it is set (REDIS_PASSWORD, if any, is
+ * inherited as it is), else its memory store, named by its <NAME>_STORE variable
+ * (BASKET_STORE). `pnpm start` runs one process per service, and the memory store needs
+ * exactly that: its baskets live in that process, so a second one would hold baskets of its
+ * own (each answering 404 for the other's), and every basket is gone when it stops.
+ */
+function redisStore(service: ServiceSpec): Store {
+  const variable = `${service.name.toUpperCase().replaceAll('-', '_')}_STORE`;
+  const url = process.env.REDIS_URL?.trim();
+  if (url) {
+    return {
+      env: { [variable]: 'redis', REDIS_URL: url },
+      where: `${withoutPassword(url, 'REDIS_URL')} (REDIS_URL)`,
+    };
+  }
+  return {
+    env: { [variable]: 'memory' },
+    where: `memory, in the ${service.name} process (no REDIS_URL): lost when it stops`,
+  };
 }
 
 /** Stops every service; false when one of them ended with an error. */
@@ -204,7 +229,7 @@ async function finish(code: 0 | 1): Promise<never> {
   process.exit(clean ? code : 1);
 }
 
-let database: Database | undefined;
+let database: Store | undefined;
 const postgresUsers = plan.filter(({ service }) => service.store === 'postgres');
 if (postgresUsers.length > 0) {
   try {
@@ -215,11 +240,24 @@ if (postgresUsers.length > 0) {
   }
 }
 
+const redisStores = new Map(
+  plan
+    .filter(({ service }) => service.store === 'redis')
+    .map(({ service }) => [service.name, redisStore(service)]),
+);
+
+/** Where `service`'s store is, as variables for its environment. */
+function storeEnv(service: ServiceSpec): Record<string, string> {
+  if (service.store === 'postgres') return database?.env ?? {};
+  if (service.store === 'redis') return redisStores.get(service.name)?.env ?? {};
+  return {};
+}
+
 try {
   for (const [index, { service, port }] of plan.entries()) {
     if (stopSignal) break;
     const echo = printer(service.name, index);
-    const env = { LOG_LEVEL: logLevel, ...(service.store === 'postgres' ? database?.env : {}) };
+    const env = { LOG_LEVEL: logLevel, ...storeEnv(service) };
     if (service.migrate) {
       const code = await runOnce(service.migrate, { env, echo });
       if (code !== 0)
@@ -244,6 +282,9 @@ if (!stopSignal) {
     console.log(`  ${service.name.padEnd(14)} ${url}${moved}`);
   }
   if (database) console.log(`  ${'PostgreSQL'.padEnd(14)} ${database.where}`);
+  for (const [name, store] of redisStores) {
+    console.log(`  ${`${name}'s store`.padEnd(14)} ${store.where}`);
+  }
   console.log('Ctrl-C stops every service.\n');
 
   // A service that dies on its own stops the rest: half a system is worse than none.
