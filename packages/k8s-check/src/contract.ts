@@ -1,5 +1,6 @@
 import type { IPodSpec } from 'kubernetes-models/v1';
 import {
+  isRecord,
   type K8sObject,
   type Problem,
   podTemplateOf,
@@ -8,6 +9,7 @@ import {
   type Violation,
   valueAt,
 } from './manifest.ts';
+import { type LabelSelector, selectorMatches } from './selectors.ts';
 
 type AccessMode = 'ReadWriteOnce' | 'ReadWriteMany';
 
@@ -19,7 +21,10 @@ export type Storage =
   | { readonly type: 'claim'; readonly accessMode: AccessMode }
   /** A StatefulSet: one claim per pod from volumeClaimTemplates, named by a headless Service. */
   | { readonly type: 'claimTemplates'; readonly accessMode: AccessMode }
-  /** Memory only: every emptyDir has medium Memory, and nothing is backed by a disk. */
+  /**
+   * Memory only: every emptyDir has medium Memory and a sizeLimit (a tmpfs without one may grow
+   * to the pod's memory limit), and nothing is backed by a disk.
+   */
   | { readonly type: 'memory' }
   /** An initContainer fills an emptyDir that the main containers mount read-only. */
   | { readonly type: 'seededEmptyDir' };
@@ -33,6 +38,27 @@ export interface LongRunningWorkload {
   readonly minReplicas: number;
   /** A HorizontalPodAutoscaler must target this workload. */
   readonly autoscaled?: boolean;
+  /**
+   * A PodDisruptionBudget must select its pods and let a drain evict one of them: without one a
+   * drain may take every replica at once; with one that allows nothing, no drain ever ends.
+   */
+  readonly disruptionBudget?: boolean;
+  /**
+   * Never more than one pod, not even during a rollout: replicas 1 and, for a Deployment,
+   * strategy Recreate. A store's only copy of its data is not something to run twice.
+   */
+  readonly onePodAtATime?: boolean;
+  /**
+   * Command-line flags of its first container (the store itself), as the program reads them:
+   * the last time each flag appears, it is followed by this value. `''` is an empty argument.
+   */
+  readonly flags?: Readonly<Record<string, string>>;
+  /**
+   * Only pods of this namespace with one of these `app.kubernetes.io/name` values may reach it:
+   * some NetworkPolicy isolates its pods for ingress, and every rule that admits traffic to them
+   * admits only such pods.
+   */
+  readonly ingressOnlyFrom?: readonly string[];
 }
 
 /** A workload that runs to completion, such as a schema migration: it has no replica count. */
@@ -46,8 +72,22 @@ export type Workload = LongRunningWorkload | OneShotWorkload;
 
 export interface ServiceContract {
   readonly quadrant: 'A' | 'B' | "B'" | 'C' | 'D';
+  /**
+   * Set on an entry that is a variant of another service, switched on by a kustomize component
+   * (k8s/components): an overlay that lists the variant is checked against it instead.
+   */
+  readonly variantOf?: string;
   readonly workloads: readonly Workload[];
 }
+
+/** basket's API, the same in both of basket's variants: any replica answers for any basket. */
+const basketApi = {
+  kind: 'Deployment',
+  name: 'basket',
+  storage: { type: 'none' },
+  minReplicas: 2,
+  disruptionBudget: true,
+} as const satisfies Workload;
 
 /**
  * The quadrant contract of docs/architecture.md, as data: what each service runs as and on which storage.
@@ -57,13 +97,20 @@ export const quadrantContract = {
   transactions: {
     quadrant: 'A',
     workloads: [
-      { kind: 'Deployment', name: 'transactions', storage: { type: 'none' }, minReplicas: 2 },
+      {
+        kind: 'Deployment',
+        name: 'transactions',
+        storage: { type: 'none' },
+        minReplicas: 2,
+        disruptionBudget: true,
+      },
       {
         kind: 'StatefulSet',
         name: 'transactions-postgres',
         storage: { type: 'claimTemplates', accessMode: 'ReadWriteOnce' },
         // One primary: PostgreSQL here is not replicated; its disk is what survives.
         minReplicas: 1,
+        ingressOnlyFrom: ['transactions', 'transactions-migrate'],
       },
       // The schema's migrations, run once per apply before the API can be ready.
       { kind: 'Job', name: 'transactions-migrate', storage: { type: 'none' } },
@@ -100,15 +147,43 @@ export const quadrantContract = {
         storage: { type: 'none' },
         minReplicas: 2,
         autoscaled: true,
+        disruptionBudget: true,
       },
     ],
   },
   basket: {
     quadrant: 'D',
     workloads: [
-      { kind: 'Deployment', name: 'basket', storage: { type: 'none' }, minReplicas: 2 },
-      // One Redis: losing it loses the baskets, which is quadrant D's documented trade.
-      { kind: 'Deployment', name: 'basket-redis', storage: { type: 'memory' }, minReplicas: 1 },
+      basketApi,
+      {
+        kind: 'Deployment',
+        name: 'basket-redis',
+        storage: { type: 'memory' },
+        // One Redis: losing it loses the baskets, which is quadrant D's documented trade.
+        minReplicas: 1,
+        onePodAtATime: true,
+        // Persistence off, both kinds: no RDB snapshot, no append-only file.
+        flags: { '--save': '', '--appendonly': 'no' },
+        ingressOnlyFrom: ['basket'],
+      },
+    ],
+  },
+  // k8s/components/persistent-basket: the same store on a disk, so baskets survive its restart.
+  'basket+persistent-basket': {
+    quadrant: 'A',
+    variantOf: 'basket',
+    workloads: [
+      basketApi,
+      {
+        kind: 'Deployment',
+        name: 'basket-redis',
+        storage: { type: 'claim', accessMode: 'ReadWriteOnce' },
+        minReplicas: 1,
+        // Two servers must never write one append-only file.
+        onePodAtATime: true,
+        flags: { '--appendonly': 'yes', '--appendfsync': 'everysec' },
+        ingressOnlyFrom: ['basket'],
+      },
     ],
   },
 } as const satisfies Readonly<Record<string, ServiceContract>>;
@@ -117,11 +192,13 @@ export type ServiceName = keyof typeof quadrantContract;
 
 /**
  * The services each overlay must render. Every folder in k8s/overlays needs an entry, so a new
- * overlay cannot silently drop a service.
+ * overlay cannot silently drop a service. A variant (`basket+persistent-basket`) stands for its
+ * service, checked against the variant's contract.
  */
 export const overlayServices: Readonly<Record<string, readonly ServiceName[]>> = {
-  cloud: ['transactions', 'geo'],
-  kind: ['transactions', 'geo'],
+  cloud: ['transactions', 'geo', 'basket'],
+  kind: ['transactions', 'geo', 'basket'],
+  'kind-persistent-basket': ['transactions', 'geo', 'basket+persistent-basket'],
 };
 
 /** The services the contract check covers for these objects: expected ones and present ones. */
@@ -131,7 +208,11 @@ export function servicesToCheck(
   contract: Readonly<Record<string, ServiceContract>> = quadrantContract,
 ): string[] {
   const names = new Set(objects.filter(runsPods).map((o) => o.metadata.name));
+  // A service whose variant is expected is checked as that variant only; a service found by
+  // its workloads alone is checked as the service itself, never as a variant.
+  const covered = new Set(expected.map((name) => contract[name]?.variantOf ?? name));
   const present = Object.entries(contract)
+    .filter(([name, service]) => service.variantOf === undefined && !covered.has(name))
     .filter(([, service]) => service.workloads.some((w) => names.has(w.name)))
     .map(([name]) => name);
   return [...new Set([...expected, ...present])];
@@ -172,6 +253,7 @@ export function checkContract(
       for (const [path, message] of [
         ...replicaProblems(object, workload, objects),
         ...storageProblems(object, workload.storage, objects),
+        ...(workload.kind === 'Job' ? [] : longRunningProblems(object, workload, objects)),
       ]) {
         violation(ref, path, `${label}: ${message}`);
       }
@@ -211,6 +293,158 @@ function replicaProblems(
   return replicas >= workload.minReplicas
     ? []
     : [['spec.replicas', `is ${replicas}; it needs at least ${workload.minReplicas}`]];
+}
+
+/** The promises only a long-running workload makes: its budget, its one pod, flags, ingress. */
+function longRunningProblems(
+  object: K8sObject,
+  workload: LongRunningWorkload,
+  objects: readonly K8sObject[],
+): Problem[] {
+  return [
+    ...(workload.disruptionBudget ? budgetProblems(object, objects) : []),
+    ...(workload.onePodAtATime ? onePodProblems(object) : []),
+    ...flagProblems(object, workload.flags ?? {}),
+    ...(workload.ingressOnlyFrom === undefined
+      ? []
+      : ingressProblems(object, workload.ingressOnlyFrom, objects)),
+  ];
+}
+
+/** The pods' labels and namespace, which selectors of other objects are matched against. */
+function podsOf(object: K8sObject): { labels: Record<string, string>; namespace?: string } {
+  const labels = podTemplateOf(object)?.metadata.labels ?? {};
+  return { labels, ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}) };
+}
+
+/** Objects of this kind in the workload's namespace whose selector at `path` selects its pods. */
+function selecting(
+  objects: readonly K8sObject[],
+  kind: string,
+  path: string,
+  workload: K8sObject,
+): K8sObject[] {
+  const { labels, namespace } = podsOf(workload);
+  return objects.filter((o) => {
+    const selector = valueAt(o, path);
+    return (
+      o.kind === kind &&
+      o.metadata.namespace === namespace &&
+      isRecord(selector) &&
+      selectorMatches(selector as LabelSelector, labels)
+    );
+  });
+}
+
+function budgetProblems(object: K8sObject, objects: readonly K8sObject[]): Problem[] {
+  const budgets = selecting(objects, 'PodDisruptionBudget', 'spec.selector', object);
+  if (budgets.length === 0) {
+    return [['', 'needs a PodDisruptionBudget selecting its pods, so a drain keeps one answering']];
+  }
+  const replicas = numberOr(valueAt(object, 'spec.replicas'), 1);
+  return budgets.flatMap((budget): Problem[] => {
+    const minAvailable = valueAt(budget, 'spec.minAvailable');
+    const maxUnavailable = valueAt(budget, 'spec.maxUnavailable');
+    // Percentages depend on the count at the time; only whole numbers are judged here.
+    const blocks =
+      (typeof minAvailable === 'number' && minAvailable >= replicas) || maxUnavailable === 0;
+    return blocks
+      ? [['', `${refOf(budget)} lets no pod be evicted, so no node drain could ever finish`]]
+      : [];
+  });
+}
+
+function onePodProblems(object: K8sObject): Problem[] {
+  const problems: Problem[] = [];
+  const replicas = numberOr(valueAt(object, 'spec.replicas'), 1);
+  if (replicas !== 1) {
+    problems.push(['spec.replicas', `is ${replicas}; it must run as exactly one pod`]);
+  }
+  const strategy = valueAt(object, 'spec.strategy.type') ?? 'RollingUpdate';
+  if (object.kind === 'Deployment' && strategy !== 'Recreate') {
+    problems.push([
+      'spec.strategy.type',
+      `is ${String(strategy)}; it must be Recreate, or a rollout runs two pods at once`,
+    ]);
+  }
+  return problems;
+}
+
+/** `--save ""` as it would be typed. */
+const shownFlag = (flag: string, value: string) => `${flag} ${value === '' ? '""' : value}`;
+
+function flagProblems(object: K8sObject, flags: Readonly<Record<string, string>>): Problem[] {
+  const template = podTemplateOf(object);
+  const container = template?.spec.containers?.[0];
+  if (template === undefined || container === undefined) return [];
+  const at = `${template.path}.containers[0]`;
+  const command = container.command ?? [];
+  const argv = [...command, ...(container.args ?? [])];
+  const pathOf = (index: number) =>
+    index < command.length ? `${at}.command[${index}]` : `${at}.args[${index - command.length}]`;
+  return Object.entries(flags).flatMap(([flag, value]): Problem[] => {
+    const last = argv.lastIndexOf(flag);
+    if (last === -1) return [[`${at}.args`, `must run with ${shownFlag(flag, value)}`]];
+    const given = argv[last + 1];
+    if (given === value) return [];
+    return [
+      [
+        pathOf(last + 1),
+        given === undefined
+          ? `${flag} has no value; it must run with ${shownFlag(flag, value)}`
+          : `must run with ${shownFlag(flag, value)}, not ${shownFlag(flag, given)}`,
+      ],
+    ];
+  });
+}
+
+/** Whether a NetworkPolicy peer can only be a pod of the policy's namespace with one of `names`. */
+function onlyNamed(peer: unknown, names: readonly string[]): boolean {
+  if (!isRecord(peer) || peer.namespaceSelector !== undefined || peer.ipBlock !== undefined) {
+    return false;
+  }
+  if (!isRecord(peer.podSelector)) return false;
+  const selector = peer.podSelector as LabelSelector;
+  const key = 'app.kubernetes.io/name';
+  const byLabel = selector.matchLabels?.[key];
+  if (byLabel !== undefined && names.includes(byLabel)) return true;
+  return (selector.matchExpressions ?? []).some(
+    (e) =>
+      e.key === key &&
+      e.operator === 'In' &&
+      (e.values ?? []).length > 0 &&
+      (e.values ?? []).every((v) => names.includes(v)),
+  );
+}
+
+function ingressProblems(
+  object: K8sObject,
+  names: readonly string[],
+  objects: readonly K8sObject[],
+): Problem[] {
+  const only = `only ${names.join(' and ')} may reach it`;
+  // policyTypes defaults to Ingress (plus Egress when there are egress rules).
+  const isolating = selecting(objects, 'NetworkPolicy', 'spec.podSelector', object).filter(
+    (policy) => {
+      const types = valueAt(policy, 'spec.policyTypes');
+      return !Array.isArray(types) || types.includes('Ingress');
+    },
+  );
+  if (isolating.length === 0) {
+    return [
+      ['', `no NetworkPolicy isolates its pods for ingress, so anything may reach it; ${only}`],
+    ];
+  }
+  return isolating.flatMap((policy) =>
+    arrayAt(policy, 'spec.ingress').flatMap((rule, r): Problem[] => {
+      const from = isRecord(rule) && Array.isArray(rule.from) ? rule.from : [];
+      const where = `${refOf(policy)} spec.ingress[${r}]`;
+      if (from.length === 0) return [['', `${where} admits traffic from anywhere; ${only}`]];
+      return from.flatMap((peer, p): Problem[] =>
+        onlyNamed(peer, names) ? [] : [['', `${where}.from[${p}] admits other peers; ${only}`]],
+      );
+    }),
+  );
 }
 
 function storageProblems(
@@ -290,6 +524,12 @@ function storageProblems(
       for (const { volume, path } of emptyDirs) {
         if (volume.emptyDir?.medium !== 'Memory') {
           problems.push([`${path}.emptyDir.medium`, 'must be Memory: nothing here is on disk']);
+        }
+        if (volume.emptyDir?.sizeLimit === undefined) {
+          problems.push([
+            `${path}.emptyDir.sizeLimit`,
+            'must be set: an unbounded tmpfs may grow to the pod’s memory limit',
+          ]);
         }
       }
       return problems;

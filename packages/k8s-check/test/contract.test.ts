@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { checkContract } from '../src/contract.ts';
+import { checkContract, servicesToCheck } from '../src/contract.ts';
 import type { K8sObject } from '../src/manifest.ts';
-import { readFixture, renderFixture } from './helpers.ts';
+import { readFixture, renderFixture, renderRealOverlay } from './helpers.ts';
 
 describe('quadrant contract', () => {
   test('geo with a volume breaks quadrant C', async () => {
@@ -102,20 +102,218 @@ describe('quadrant contract', () => {
     });
   });
 
-  describe('entries for services still to come', () => {
-    test('basket’s Redis on a disk-backed emptyDir fails', () => {
-      const objects = [
-        aDeployment('basket', { volumes: [] }),
-        aDeployment('basket-redis', { volumes: [{ name: 'data', emptyDir: {} }] }, 1),
-      ];
-      expect(checkContract(objects, ['basket'])).toEqual([
+  describe('transactions’ PostgreSQL admits transactions’ own pods only', () => {
+    test('a policy that also admits geo’s pods fails', async () => {
+      const violations = checkContract(await renderFixture('postgres-open-to-geo'), [
+        'transactions',
+      ]);
+      expect(violations).toEqual([
+        {
+          check: 'contract',
+          object: 'StatefulSet/transactions-postgres',
+          path: '',
+          message:
+            'transactions (quadrant A): NetworkPolicy/transactions-postgres-allow-transactions' +
+            ' spec.ingress[0].from[0] admits other peers; only transactions and' +
+            ' transactions-migrate may reach it',
+        },
+      ]);
+    });
+  });
+
+  describe('basket (quadrant D)', () => {
+    test('as quadrant D describes it (k8s/base/basket) passes', async () => {
+      expect(checkContract(await renderRealOverlay('kind'), ['basket'])).toEqual([]);
+    });
+
+    test('its API without a PodDisruptionBudget fails', async () => {
+      expect(checkContract(await renderFixture('basket-without-pdb'), ['basket'])).toEqual([
+        {
+          check: 'contract',
+          object: 'Deployment/basket',
+          path: '',
+          message:
+            'basket (quadrant D): needs a PodDisruptionBudget selecting its pods, so a drain' +
+            ' keeps one answering',
+        },
+      ]);
+    });
+
+    test('a PodDisruptionBudget that lets no pod go fails: no drain would ever end', async () => {
+      expect(checkContract(await renderFixture('basket-pdb-blocks-drains'), ['basket'])).toEqual([
         expect.objectContaining({
-          object: 'Deployment/basket-redis',
-          path: 'spec.template.spec.volumes[0].emptyDir.medium',
+          object: 'Deployment/basket',
+          message: expect.stringMatching(/PodDisruptionBudget\/basket lets no pod be evicted/),
         }),
       ]);
     });
 
+    test('its store with two replicas fails: two stores are two sets of baskets', async () => {
+      expect(checkContract(await renderFixture('basket-redis-two-replicas'), ['basket'])).toEqual([
+        expect.objectContaining({ object: 'Deployment/basket-redis', path: 'spec.replicas' }),
+      ]);
+    });
+
+    test('its store rolled out with RollingUpdate fails: a rollout would run two', async () => {
+      const objects = await renderFixture('basket-redis-rolling-update');
+      expect(checkContract(objects, ['basket'])).toEqual([
+        expect.objectContaining({
+          object: 'Deployment/basket-redis',
+          path: 'spec.strategy.type',
+          message: expect.stringMatching(/must be Recreate/),
+        }),
+      ]);
+    });
+
+    test('its store on a tmpfs without a sizeLimit fails', async () => {
+      const objects = await renderFixture('basket-redis-unbounded-tmpfs');
+      expect(checkContract(objects, ['basket'])).toEqual([
+        expect.objectContaining({
+          object: 'Deployment/basket-redis',
+          path: 'spec.template.spec.volumes[0].emptyDir.sizeLimit',
+        }),
+      ]);
+    });
+
+    test('its store taking RDB snapshots fails', async () => {
+      expect(checkContract(await renderFixture('basket-redis-snapshots'), ['basket'])).toEqual([
+        {
+          check: 'contract',
+          object: 'Deployment/basket-redis',
+          path: 'spec.template.spec.containers[0].args[2]',
+          message: 'basket (quadrant D): must run with --save "", not --save 3600 1',
+        },
+      ]);
+    });
+
+    test('a later --appendonly yes fails, though --appendonly no is there too', async () => {
+      const objects = await renderFixture('basket-redis-appendonly-appended');
+      expect(checkContract(objects, ['basket'])).toEqual([
+        expect.objectContaining({
+          object: 'Deployment/basket-redis',
+          path: 'spec.template.spec.containers[0].args[12]',
+          message: 'basket (quadrant D): must run with --appendonly no, not --appendonly yes',
+        }),
+      ]);
+    });
+
+    test('its store without the flags at all fails, naming each', async () => {
+      const objects = (await renderFixture('basket-redis-snapshots')).map((o) =>
+        o.kind === 'Deployment' && o.metadata.name === 'basket-redis'
+          ? aDeployment('basket-redis', { volumes: [memoryVolume] }, 1, 'Recreate')
+          : o,
+      );
+      expect(
+        checkContract(objects, ['basket']).map((v) => [v.path, v.message.split(': ')[1]]),
+      ).toEqual([
+        ['spec.template.spec.containers[0].args', 'must run with --save ""'],
+        ['spec.template.spec.containers[0].args', 'must run with --appendonly no'],
+      ]);
+    });
+
+    test('a store any pod may reach fails', async () => {
+      expect(checkContract(await renderFixture('basket-redis-open'), ['basket'])).toEqual([
+        expect.objectContaining({
+          object: 'Deployment/basket-redis',
+          message:
+            'basket (quadrant D): NetworkPolicy/basket-redis-allow-basket spec.ingress[0]' +
+            ' admits traffic from anywhere; only basket may reach it',
+        }),
+      ]);
+    });
+
+    test.each([
+      ['any pod of the namespace', { podSelector: {} }],
+      ['basket pods of every namespace', { namespaceSelector: {}, podSelector: basketPods }],
+      ['an address range', { ipBlock: { cidr: '10.0.0.0/8' } }],
+      [
+        'pods named otherwise too',
+        {
+          podSelector: {
+            matchExpressions: [
+              { key: 'app.kubernetes.io/name', operator: 'In', values: ['basket', 'geo'] },
+            ],
+          },
+        },
+      ],
+    ])('a store that admits %s fails', async (_, peer) => {
+      const objects = (await renderFixture('basket-redis-open')).map((o) =>
+        o.metadata.name === 'basket-redis-allow-basket'
+          ? { ...o, spec: { ...(o.spec as object), ingress: [{ from: [peer] }] } }
+          : o,
+      );
+      expect(checkContract(objects, ['basket'])).toEqual([
+        expect.objectContaining({
+          object: 'Deployment/basket-redis',
+          message: expect.stringMatching(/from\[0\] admits other peers; only basket may/),
+        }),
+      ]);
+    });
+
+    test('a store no NetworkPolicy isolates fails: anything may reach it', async () => {
+      // The namespace's default deny and basket-redis' own policy gone; PostgreSQL's stays.
+      const objects = (await renderFixture('basket-redis-open')).filter(
+        (o) => o.kind !== 'NetworkPolicy' || o.metadata.name.startsWith('transactions-postgres'),
+      );
+      expect(checkContract(objects, ['basket'])).toEqual([
+        expect.objectContaining({
+          object: 'Deployment/basket-redis',
+          message: expect.stringMatching(/no NetworkPolicy isolates its pods for ingress/),
+        }),
+      ]);
+    });
+
+    test('its Redis on a disk-backed emptyDir fails', () => {
+      const objects = [
+        aDeployment('basket', { volumes: [] }),
+        aDeployment('basket-redis', { volumes: [{ name: 'data', emptyDir: {} }] }, 1),
+      ];
+      expect(checkContract(objects, ['basket'])).toContainEqual(
+        expect.objectContaining({
+          object: 'Deployment/basket-redis',
+          path: 'spec.template.spec.volumes[0].emptyDir.medium',
+        }),
+      );
+    });
+  });
+
+  describe('basket with persistent-basket (quadrant A)', () => {
+    test('is checked as the variant an overlay names, never also as plain basket', () => {
+      const objects = [aDeployment('basket', {}), aDeployment('basket-redis', {}, 1)];
+      expect(servicesToCheck(objects, ['basket+persistent-basket'])).toEqual([
+        'basket+persistent-basket',
+      ]);
+      expect(servicesToCheck(objects, [])).toEqual(['basket']);
+    });
+
+    test('its append-only file on a tmpfs fails: it goes with the pod', async () => {
+      const objects = await renderFixture('persistent-basket-on-tmpfs');
+      expect(checkContract(objects, ['basket+persistent-basket'])).toEqual([
+        {
+          check: 'contract',
+          object: 'Deployment/basket-redis',
+          path: 'spec.template.spec.volumes',
+          message: 'basket+persistent-basket (quadrant A): must mount a PersistentVolumeClaim',
+        },
+      ]);
+    });
+
+    test('its claim with the append-only file off fails: nothing is written to it', async () => {
+      const objects = await renderFixture('persistent-basket-without-aof');
+      expect(checkContract(objects, ['basket+persistent-basket'])).toEqual([
+        {
+          check: 'contract',
+          object: 'Deployment/basket-redis',
+          path: 'spec.template.spec.containers[0].args[4]',
+          message:
+            'basket+persistent-basket (quadrant A): must run with --appendonly yes, not' +
+            ' --appendonly no',
+        },
+      ]);
+    });
+  });
+
+  describe('entries for services still to come', () => {
     test('static-site mounting its seeded copy writable fails', () => {
       const seeded = aDeployment('static-site', {
         volumes: [{ name: 'site', emptyDir: {} }],
@@ -149,11 +347,26 @@ describe('quadrant contract', () => {
 });
 
 /** A Deployment with just the pod spec fields a contract test cares about. */
-function aDeployment(name: string, podSpec: Record<string, unknown>, replicas = 2): K8sObject {
+function aDeployment(
+  name: string,
+  podSpec: Record<string, unknown>,
+  replicas = 2,
+  strategy = 'RollingUpdate',
+): K8sObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name },
-    spec: { replicas, template: { spec: { containers: [{ name }], ...podSpec } } },
+    metadata: { name, namespace: 'quadrants' },
+    spec: {
+      replicas,
+      strategy: { type: strategy },
+      template: {
+        metadata: { labels: { 'app.kubernetes.io/name': name } },
+        spec: { containers: [{ name }], ...podSpec },
+      },
+    },
   };
 }
+
+const memoryVolume = { name: 'data', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } };
+const basketPods = { matchLabels: { 'app.kubernetes.io/name': 'basket' } };

@@ -12,7 +12,7 @@ import { k8sDir, renderRealOverlay } from './helpers.ts';
 describe('the repository overlays', () => {
   test('every overlay folder is listed in the contract with the services it must render', async () => {
     const overlays = await listOverlays(`${k8sDir}/overlays`);
-    expect(overlays).toEqual(expect.arrayContaining(['cloud', 'kind']));
+    expect(overlays).toEqual(expect.arrayContaining(['cloud', 'kind', 'kind-persistent-basket']));
     expect(Object.keys(overlayServices).sort()).toEqual(overlays);
   });
 
@@ -52,6 +52,83 @@ describe('the repository overlays', () => {
     ]);
   });
 
+  test('kind renders basket: the API, its store with its Service, and no Secret', async () => {
+    const objects = await renderRealOverlay('kind');
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(
+      expect.arrayContaining([
+        'Deployment/basket',
+        'Service/basket',
+        'PodDisruptionBudget/basket',
+        'NetworkPolicy/basket-allow-http',
+        'Deployment/basket-redis',
+        'Service/basket-redis',
+        'NetworkPolicy/basket-redis-allow-basket',
+      ]),
+    );
+    expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
+    expect(valueAt(find(objects, 'Service', 'basket'), 'spec.ports')).toEqual([
+      expect.objectContaining({ port: 80, nodePort: 30085 }),
+    ]);
+    expect(valueAt(find(objects, 'Service', 'basket-redis'), 'spec.ports')).toEqual([
+      { name: 'redis', port: 6379, targetPort: 'redis' },
+    ]);
+    // The names and labels the e2e suite's kind driver selects the store by.
+    expect(
+      valueAt(find(objects, 'Deployment', 'basket-redis'), 'spec.template.metadata.labels'),
+    ).toEqual({
+      'app.kubernetes.io/name': 'basket-redis',
+      'app.kubernetes.io/component': 'store',
+      'app.kubernetes.io/part-of': 'quadrants',
+    });
+  });
+
+  test('kind-persistent-basket is kind with basket’s store on its claim, and nothing else changed', async () => {
+    const kind = await renderRealOverlay('kind');
+    const persistent = await renderRealOverlay('kind-persistent-basket');
+    const ref = (o: K8sObject) => `${o.kind}/${o.metadata.name}`;
+    expect(persistent.map(ref).sort()).toEqual(
+      [...kind.map(ref), 'PersistentVolumeClaim/basket-redis-data'].sort(),
+    );
+    for (const object of kind) {
+      if (ref(object) === 'Deployment/basket-redis') continue;
+      expect(find(persistent, object.kind, object.metadata.name), ref(object)).toEqual(object);
+    }
+    expect(find(persistent, 'PersistentVolumeClaim', 'basket-redis-data')).toMatchObject({
+      metadata: { namespace: 'quadrants' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    });
+    const containers = valueAt(
+      find(persistent, 'Deployment', 'basket-redis'),
+      'spec.template.spec.containers',
+    );
+    expect(containers).toEqual([
+      expect.objectContaining({
+        args: [
+          'valkey-server',
+          ...['--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec'],
+          ...['--maxmemory', '96mb', '--maxmemory-policy', 'noeviction'],
+          ...['--requirepass', '$(REDIS_PASSWORD)'],
+        ],
+      }),
+    ]);
+  });
+
+  test('each of basket’s variants fails the other’s contract', async () => {
+    const kind = await renderRealOverlay('kind');
+    const persistent = await renderRealOverlay('kind-persistent-basket');
+    expect(checkContract(persistent, ['basket+persistent-basket'])).toEqual([]);
+    expect(checkContract(persistent, ['basket']).map((v) => v.path)).toEqual([
+      'spec.template.spec.volumes[0]',
+      'spec.template.spec.volumes',
+      'spec.template.spec.containers[0].args[4]',
+    ]);
+    expect(checkContract(kind, ['basket+persistent-basket']).map((v) => v.path)).toEqual([
+      'spec.template.spec.volumes',
+      'spec.template.spec.containers[0].args[4]',
+      'spec.template.spec.containers[0].args',
+    ]);
+  });
+
   test('kind passes every check', async () => {
     const objects = await renderRealOverlay('kind');
     expect(checkSchema(objects)).toEqual([]);
@@ -60,7 +137,7 @@ describe('the repository overlays', () => {
     expect(checkProjectRules(objects)).toEqual([]);
     expect(checkNamespaces(objects)).toEqual([]);
     expect(checkSelectorTargets(objects)).toEqual([]);
-    expect(checkContract(objects, ['transactions', 'geo'])).toEqual([]);
+    expect(checkContract(objects, ['transactions', 'geo', 'basket'])).toEqual([]);
     const outcomes = checkOverlay('kind', objects);
     expect(outcomes.filter((o) => o.violations.length > 0)).toEqual([]);
     for (const subject of [
@@ -68,6 +145,8 @@ describe('the repository overlays', () => {
       'Deployment/transactions',
       'StatefulSet/transactions-postgres',
       'Job/transactions-migrate',
+      'Deployment/basket',
+      'Deployment/basket-redis',
     ]) {
       expect(outcomes).toContainEqual({ check: 'contract', subject, violations: [] });
     }
@@ -88,6 +167,17 @@ describe('the repository overlays', () => {
         spec: expect.objectContaining({ storageClassName: 'quadrants-network-ssd' }),
       }),
     ]);
+  });
+
+  test('kind-persistent-basket passes every check', async () => {
+    const objects = await renderRealOverlay('kind-persistent-basket');
+    const outcomes = checkOverlay('kind-persistent-basket', objects);
+    expect(outcomes.filter((o) => o.violations.length > 0)).toEqual([]);
+    expect(outcomes).toContainEqual({
+      check: 'contract',
+      subject: 'Deployment/basket-redis',
+      violations: [],
+    });
   });
 
   test('PostgreSQL keeps its claim whatever happens to the StatefulSet, in every overlay', async () => {
