@@ -1,0 +1,59 @@
+/**
+ * basket as a real process (src/main.ts): configuration errors stop it with one line naming the
+ * variable; it starts and answers 503 while its Redis is unreachable, without crashing; SIGTERM
+ * drains and exits 0 on either store.
+ */
+import { startServiceProcess } from '@quadrants/service-kit/testing';
+import { describe, expect, test } from 'vitest';
+import { freeLoopbackPort } from '../test-support/redis.ts';
+
+const entry = new URL('../src/main.ts', import.meta.url).pathname;
+
+async function started(env: Record<string, string>) {
+  const port = await freeLoopbackPort();
+  const service = startServiceProcess(entry, { LOG_LEVEL: 'info', PORT: String(port), ...env });
+  await service.waitFor((line) => String(line.msg).startsWith('listening'));
+  return { service, base: `http://127.0.0.1:${port}` };
+}
+
+describe('the basket process', () => {
+  test('with BASKET_STORE=redis and no REDIS_URL, exits 1 naming REDIS_URL', async () => {
+    const service = startServiceProcess(entry, { BASKET_STORE: 'redis', REDIS_URL: '' });
+    expect(await service.exited).toBe(1);
+    expect(JSON.stringify(service.lines)).toMatch(/REDIS_URL: is required/);
+  });
+
+  test('with a REDIS_URL that is no redis URL, exits 1 without repeating its password', async () => {
+    const service = startServiceProcess(entry, { REDIS_URL: 'http://user:sesame@host:6379' });
+    expect(await service.exited).toBe(1);
+    const output = JSON.stringify(service.lines) + service.stderr();
+    expect(output).toMatch(/REDIS_URL/);
+    expect(output).not.toMatch(/sesame/);
+  });
+
+  test('on the memory store, serves, warns it is one replica only, and exits 0 on SIGTERM', async () => {
+    const { service, base } = await started({ BASKET_STORE: 'memory' });
+    expect(service.lines.some((line) => /one replica only/.test(String(line.msg)))).toBe(true);
+    const created = await fetch(`${base}/baskets`, { method: 'POST' });
+    expect(created.status).toBe(201);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+  });
+
+  test('while its Redis is unreachable, stays up, is not ready, answers 503 and exits 0 on SIGTERM', async () => {
+    const redisPort = await freeLoopbackPort();
+    const { service, base } = await started({
+      BASKET_STORE: 'redis',
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    });
+    expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    const answer = await fetch(`${base}/baskets`, { method: 'POST' });
+    expect(answer.status).toBe(503);
+    expect(((await answer.json()) as { code: string }).code).toBe('store_unavailable');
+    expect(service.child.exitCode).toBeNull();
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+    expect(service.stderr()).toBe('');
+  });
+});
