@@ -2,11 +2,25 @@ import { fileURLToPath } from 'node:url';
 import { serviceNamed, services } from '../../../scripts/services.ts';
 import { run } from '../run.ts';
 import { isReady, until } from '../wait.ts';
-import { storeOf } from './stores.ts';
-import type { Driver, Replica, Target } from './target.ts';
+import { checkVariant, storeOf } from './stores.ts';
+import type { Driver, Replica, StoreVariant, Target } from './target.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const project = process.env.E2E_COMPOSE_PROJECT ?? 'quadrants-e2e';
+
+/** The override file that sets a store up as its persistent variant, by the store's name. */
+const persistentFiles: Record<string, { file: string; volume: string }> = {
+  'basket-redis': { file: 'docker-compose.persistent-basket.yml', volume: 'basket-redis-data' },
+};
+
+/** `-f` for docker-compose.yml and the override of each store in `persistent`. */
+const composeFiles = (persistent: Iterable<string>) => [
+  '-f',
+  'docker-compose.yml',
+  ...[...persistent].flatMap((store) => ['-f', persistentFiles[store]?.file ?? '']),
+];
+/** Every file: what `down` needs to find every volume, the persistent variants' included. */
+const allFiles = () => composeFiles(Object.keys(persistentFiles));
 
 /** `docker compose` (v2) where the plugin is installed, else the standalone `docker-compose`. */
 async function composeCommand(): Promise<string[]> {
@@ -23,9 +37,14 @@ const composeEnv = Object.fromEntries(
   services.map((s) => [`${s.name.toUpperCase().replaceAll('-', '_')}_PUBLISH`, '127.0.0.1:']),
 );
 
-async function compose(args: string[], options: { inherit?: boolean } = {}) {
+/** Runs `args` on the project; `files` (composeFiles) says which compose files it reads. */
+async function compose(
+  files: string[],
+  args: string[],
+  options: { inherit?: boolean } = {},
+): Promise<string> {
   const [command = 'docker-compose', ...prefix] = await composeCommand();
-  return run(command, [...prefix, '-p', project, ...args], {
+  return run(command, [...prefix, '-p', project, ...files, ...args], {
     cwd: root,
     env: composeEnv,
     ...options,
@@ -51,7 +70,7 @@ async function containerReplica(id: string): Promise<Replica | undefined> {
 
 /** The project's containers for `service`, running or not. */
 async function containerIds(service: string): Promise<string[]> {
-  return (await compose(['ps', '-q', service])).split('\n').filter(Boolean);
+  return (await compose(allFiles(), ['ps', '-q', service])).split('\n').filter(Boolean);
 }
 
 /** The container's healthcheck status: starting, healthy or unhealthy ('' when it has none). */
@@ -64,21 +83,32 @@ export function composeTarget(): Target {
   return {
     name: 'compose',
     async up() {
-      await compose(['up', '-d', '--build', ...scaleArgs()], { inherit: true });
+      await compose(composeFiles([]), ['up', '-d', '--build', ...scaleArgs()], { inherit: true });
       const driver = composeDriver();
       for (const service of services) await driver.waitForReplicas(service.name);
       return {};
     },
     async down() {
-      await compose(['down', '--volumes', '--remove-orphans', '--timeout', '30']);
+      await compose(allFiles(), ['down', '--volumes', '--remove-orphans', '--timeout', '30']);
     },
     driver: composeDriver,
   };
 }
 
+/** Waits until the container of `store` passes its healthcheck. */
+function storeHealthy(store: string) {
+  return until(`${store} to be healthy`, async () => {
+    const [id] = await containerIds(store);
+    return id && (await health(id)) === 'healthy' ? true : undefined;
+  });
+}
+
 function composeDriver(): Driver {
   const killed = new Set<string>();
   const wanted = new Map<string, number>();
+  /** The stores this driver set up as their persistent variant; `up` starts every one as base. */
+  const persistent = new Set<string>();
+  const files = () => composeFiles(persistent);
   const running = async (service: string) =>
     (await Promise.all((await containerIds(service)).map(containerReplica))).filter(
       (replica): replica is Replica => replica !== undefined,
@@ -110,23 +140,59 @@ function composeDriver(): Driver {
     },
     async scale(service, replicas) {
       wanted.set(service, replicas);
-      await compose(['up', '-d', '--no-recreate', '--scale', `${service}=${replicas}`, service]);
+      await compose(files(), [
+        'up',
+        '-d',
+        '--no-recreate',
+        '--scale',
+        `${service}=${replicas}`,
+        service,
+      ]);
       await this.waitForReplicas(service);
     },
     unsupported: () => undefined,
-    async restartStore(service, { kill }) {
+    async restartStore(service, { kill, whileDown }) {
       const store = storeOf(service);
-      // As a crash and a recreated container: the container goes, the named volume stays.
+      // As a crash and a recreated container: the container goes, a named volume on disk stays
+      // (basket-redis' tmpfs one is emptied when no container has it mounted).
       for (const id of await containerIds(store)) {
         if (kill) await run('docker', ['kill', id]);
         else await run('docker', ['stop', '--time', '60', id]);
         await run('docker', ['rm', '--force', id]);
       }
-      await compose(['up', '-d', '--no-deps', store]);
-      await until(`${store} to be healthy`, async () => {
-        const [id] = await containerIds(store);
-        return id && (await health(id)) === 'healthy' ? true : undefined;
-      });
+      try {
+        await whileDown?.();
+      } finally {
+        // Back up even when whileDown failed, so that no other test finds it down.
+        await compose(files(), ['up', '-d', '--no-deps', store]);
+      }
+      await storeHealthy(store);
+      await this.waitForReplicas(service);
+    },
+    async useStoreVariant(service, variant: StoreVariant) {
+      const { name: store } = checkVariant(service, variant);
+      if (variant === 'persistent') persistent.add(store);
+      else persistent.delete(store);
+      // --renew-anon-volumes: the image declares VOLUME /data, and docker-compose v1 would
+      // otherwise carry the old container's volume on that path over to the new one, keeping
+      // the tmpfs (or the disk) across the switch.
+      await compose(files(), ['up', '-d', '--no-deps', '--renew-anon-volumes', store]);
+      await storeHealthy(store);
+      const volume = persistentFiles[store]?.volume;
+      if (variant === 'base' && volume) {
+        // The persistent variant's data, now that no container has it: the next switch to it
+        // starts from an empty store, as every test that makes one expects.
+        const ids = await run('docker', [
+          'volume',
+          'ls',
+          '--quiet',
+          '--filter',
+          `label=com.docker.compose.project=${project}`,
+          '--filter',
+          `label=com.docker.compose.volume=${volume}`,
+        ]);
+        for (const id of ids.split('\n').filter(Boolean)) await run('docker', ['volume', 'rm', id]);
+      }
       await this.waitForReplicas(service);
     },
     async close() {},

@@ -3,7 +3,14 @@ import { kindTarget } from './kind.ts';
 import { localTarget } from './local.ts';
 import type { Target, TargetName } from './target.ts';
 
-export type { Driver, Replica, StoreRestartOptions, Target, TargetState } from './target.ts';
+export type {
+  Driver,
+  Replica,
+  StoreRestartOptions,
+  StoreVariant,
+  Target,
+  TargetState,
+} from './target.ts';
 
 const targets: Record<TargetName, () => Target> = {
   local: localTarget,

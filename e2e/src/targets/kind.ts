@@ -6,14 +6,21 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { run } from '../run.ts';
 import { isReady, until } from '../wait.ts';
-import { storeOf } from './stores.ts';
-import type { Driver, Replica, Target } from './target.ts';
+import { checkVariant, storeOf, storeSpecOf } from './stores.ts';
+import type { Driver, Replica, StoreVariant, Target } from './target.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const cluster = process.env.KIND_CLUSTER ?? 'quadrants';
 const context = `kind-${cluster}`;
 const namespace = 'quadrants';
 const overlay = `${root}k8s/overlays/kind`;
+/** The overlay that sets a store up as its persistent variant, and the claim it adds. */
+const persistentOverlays: Record<string, { overlay: string; claim: string }> = {
+  'basket-redis': {
+    overlay: `${root}k8s/overlays/kind-persistent-basket`,
+    claim: 'basket-redis-data',
+  },
+};
 const kubectl = (args: string[]) =>
   run('kubectl', ['--context', context, '-n', namespace, ...args]);
 
@@ -119,6 +126,46 @@ function newStorePod(store: string, gone: Set<string>) {
 }
 
 /**
+ * `directory`'s manifests as scripts/kind-up applies them: each official store image the
+ * overlay names becomes the one POSTGRES_IMAGE or REDIS_IMAGE names, when set (the offline
+ * kit's keep the official ones' contracts, and PostgreSQL's claim holds that major's data).
+ */
+async function renderOverlay(directory: string): Promise<string> {
+  let rendered = await run('kubectl', ['kustomize', directory]);
+  const replacements: [RegExp, string | undefined][] = [
+    [/^([\s-]*image:\s*)postgres:\S*$/gm, process.env.POSTGRES_IMAGE],
+    [/^([\s-]*image:\s*)valkey\/valkey:\S*$/gm, process.env.REDIS_IMAGE],
+  ];
+  for (const [pattern, image] of replacements) {
+    if (image) rendered = rendered.replaceAll(pattern, (_, prefix: string) => `${prefix}${image}`);
+  }
+  return rendered;
+}
+
+/**
+ * Applies the objects of `directory` that belong to `store` (its app.kubernetes.io/name
+ * label), and nothing else: the rest (the migration Job's immutable template among it) is left
+ * as kind-up applied it.
+ */
+async function applyStoreObjects(directory: string, store: string): Promise<void> {
+  const manifest = join(mkdtempSync(join(tmpdir(), 'quadrants-e2e-')), 'store.yaml');
+  writeFileSync(manifest, await renderOverlay(directory));
+  try {
+    await run('kubectl', [
+      '--context',
+      context,
+      'apply',
+      '--filename',
+      manifest,
+      '--selector',
+      `app.kubernetes.io/name=${store}`,
+    ]);
+  } finally {
+    rmSync(dirname(manifest), { recursive: true, force: true });
+  }
+}
+
+/**
  * A kind cluster with k8s/overlays/kind applied. `up` runs scripts/kind-up, which creates the
  * cluster if needed, builds and loads the images, applies the overlay and waits for rollouts.
  */
@@ -193,16 +240,57 @@ function kindDriver(): Driver {
       if (count > 0) await this.waitForReplicas(service);
     },
     unsupported: () => undefined,
-    async restartStore(service, { kill }) {
-      const store = storeOf(service);
+    async restartStore(service, { kill, whileDown }) {
+      const { name: store, workload } = storeSpecOf(service);
       const pods = await podsOf(store);
-      for (const pod of pods) {
-        if (kill) await killContainers(pod);
+      if (kill) for (const pod of pods) await killContainers(pod);
+      if (whileDown) {
+        // Scaled to none rather than its pods deleted, which the controller would replace at
+        // once: the store stays down until whileDown is done.
+        const replicas = (
+          await kubectl(['get', workload, store, '-o', 'jsonpath={.spec.replicas}'])
+        ).trim();
+        await kubectl(['scale', workload, store, '--replicas=0']);
+        try {
+          await until(`${store}'s pods to be deleted`, async () =>
+            (await podsOf(store)).length === 0 ? true : undefined,
+          );
+          await whileDown();
+        } finally {
+          await kubectl(['scale', workload, store, `--replicas=${replicas || '1'}`]);
+        }
+      } else {
         // A plain delete: the kubelet stops whatever runs (after a kill, the container it just
-        // restarted) and the StatefulSet makes the pod again, on the same claim.
-        await kubectl(['delete', 'pod', pod.metadata.name, '--wait=true']);
+        // restarted) and the controller makes the pod again: a StatefulSet's on the same claim,
+        // a Deployment's on its volumes (basket-redis' tmpfs is new and empty).
+        for (const pod of pods) await kubectl(['delete', 'pod', pod.metadata.name, '--wait=true']);
       }
       await newStorePod(store, new Set(pods.map((pod) => pod.metadata.uid)));
+      await this.waitForReplicas(service);
+    },
+    async useStoreVariant(service, variant: StoreVariant) {
+      const { name: store } = checkVariant(service, variant);
+      const persistent = persistentOverlays[store];
+      if (!persistent) throw new Error(`no overlay sets ${store} up as its persistent variant`);
+      await applyStoreObjects(variant === 'persistent' ? persistent.overlay : overlay, store);
+      // A changed pod template rolls out (Recreate: the old pod is gone before the new one
+      // starts); `rollout status` waits for that rollout, and returns at once when nothing
+      // changed.
+      await kubectl(['rollout', 'status', `deployment/${store}`, '--timeout=300s']);
+      await until(
+        `${store} to run only new, ready pods`,
+        async () => {
+          const pods = await podsOf(store);
+          const wanted = await desiredReplicas(store);
+          return pods.length === wanted && pods.every(isServing) ? true : undefined;
+        },
+        { timeoutMs: 300_000 },
+      );
+      if (variant === 'base') {
+        // The base overlay has no claim, and apply leaves the old one: delete it (and so the
+        // baskets on it), now that no pod mounts it, so the next switch starts empty.
+        await kubectl(['delete', 'pvc', persistent.claim, '--ignore-not-found', '--wait=true']);
+      }
       await this.waitForReplicas(service);
     },
     async recreateStoreWorkload(service) {
@@ -214,32 +302,10 @@ function kindDriver(): Driver {
       await until(`${store}'s pods to be deleted`, async () =>
         (await podsOf(store)).length === 0 ? true : undefined,
       );
-      // The store's objects of the overlay, as kind-up applies them: PostgreSQL's image becomes
-      // POSTGRES_IMAGE when kind-up ran with it (another major would refuse the claim's data),
-      // and the rest (the migration Job's immutable template among it) is left alone.
-      let rendered = await run('kubectl', ['kustomize', overlay]);
-      const postgresImage = process.env.POSTGRES_IMAGE;
-      if (postgresImage) {
-        rendered = rendered.replaceAll(
-          /^([\s-]*image:\s*)postgres:\S*$/gm,
-          (_, prefix: string) => `${prefix}${postgresImage}`,
-        );
-      }
-      const manifest = join(mkdtempSync(join(tmpdir(), 'quadrants-e2e-')), 'store.yaml');
-      writeFileSync(manifest, rendered);
-      try {
-        await run('kubectl', [
-          '--context',
-          context,
-          'apply',
-          '--filename',
-          manifest,
-          '--selector',
-          `app.kubernetes.io/name=${store}`,
-        ]);
-      } finally {
-        rmSync(dirname(manifest), { recursive: true, force: true });
-      }
+      // The store's objects of the overlay, as kind-up applies them (PostgreSQL's image
+      // becomes POSTGRES_IMAGE when kind-up ran with it: another major would refuse the
+      // claim's data).
+      await applyStoreObjects(overlay, store);
       await newStorePod(store, new Set(pods.map((pod) => pod.metadata.uid)));
       await this.waitForReplicas(service);
     },

@@ -4,11 +4,15 @@
 // setup starts and migrates it; a test worker's driver recreates it; the global teardown
 // deletes the container and the volume. DATABASE_URL, when set, replaces it.
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { PostgreSqlContainer } from '@testcontainers/postgresql';
-import { getContainerRuntimeClient } from 'testcontainers';
 import { run } from '../run.ts';
+import {
+  deleteContainer,
+  dockerAnswers,
+  freePort,
+  removeContainerAndVolume,
+} from './local-containers.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -32,27 +36,6 @@ export type LocalDatabase =
   | { url: string; container?: undefined }
   /** No database at all, and why. */
   | { unavailable: string };
-
-// Ryuk, testcontainers' reaper, is an image from a registry that may be out of reach; the global
-// teardown removes what the suite started instead.
-process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
-// The port is published on the host's loopback, so that is where testcontainers must look for
-// it; left to itself, inside a container it would try the Docker bridge's gateway.
-process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
-
-/** A loopback port nothing listens on now, which the container then keeps for the whole run. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error()),
-      );
-    });
-  });
-}
 
 /**
  * testcontainers publishes on every interface and leaves the host port to Docker; this one
@@ -99,30 +82,17 @@ export async function startPostgres(c: PostgresContainer): Promise<void> {
     .start();
 }
 
-const docker = async () => (await getContainerRuntimeClient()).container.dockerode;
-
 /**
  * Stops the container (SIGKILL with `kill`, else the image's clean stop) and deletes it; the
  * volume, and so the data, stays.
  */
 export async function deletePostgres(c: PostgresContainer, { kill }: { kill: boolean }) {
-  const container = (await docker()).getContainer(c.name);
-  if (kill) await container.kill({ signal: 'SIGKILL' });
-  else await container.stop({ t: 60 });
-  await container.remove({ force: true });
+  await deleteContainer(c.name, { kill, graceSeconds: 60 });
 }
 
 /** Deletes the container and its volume, whichever of them exists. */
 export async function removePostgres(c: PostgresContainer): Promise<void> {
-  const client = await docker();
-  await client
-    .getContainer(c.name)
-    .remove({ force: true })
-    .catch(() => {});
-  await client
-    .getVolume(c.volume)
-    .remove()
-    .catch(() => {});
+  await removeContainerAndVolume(c.name, c.volume);
 }
 
 /** transactions' one-shot migrator from source, as `pnpm start` runs it. */
@@ -132,15 +102,6 @@ async function migrate(url: string) {
     ['--conditions=@quadrants/source', `${root}services/transactions/src/migrate.ts`],
     { env: { DATABASE_URL: url, LOG_LEVEL: 'info' }, cwd: root },
   );
-}
-
-async function dockerAnswers(): Promise<boolean> {
-  try {
-    await getContainerRuntimeClient();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

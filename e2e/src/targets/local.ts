@@ -8,31 +8,45 @@ import {
   removePostgres,
   startPostgres,
 } from './local-postgres.ts';
-import { storeOf } from './stores.ts';
-import type { Driver, Replica, Target, TargetState } from './target.ts';
+import {
+  deleteRedis,
+  deleteRedisVolume,
+  provideRedis,
+  type RedisContainer,
+  removeRedis,
+  startRedis,
+} from './local-redis.ts';
+import { checkVariant, storeOf } from './stores.ts';
+import type { Driver, Replica, StoreVariant, Target, TargetState } from './target.ts';
 
 /**
  * Services as Node processes on free loopback ports, supervised by the driver in the test
  * worker itself: like a ReplicaSet, it keeps the wanted number running, starting a new process
- * whenever one dies. transactions' PostgreSQL is a container that `up` starts once for the run
- * (src/targets/local-postgres.ts).
+ * whenever one dies. transactions' PostgreSQL and basket's Redis are containers that `up`
+ * starts once for the run (src/targets/local-postgres.ts, local-redis.ts).
  */
 export function localTarget(): Target {
-  let container: PostgresContainer | undefined;
+  let postgres: PostgresContainer | undefined;
+  let redis: RedisContainer | undefined;
   return {
     name: 'local',
     // Nothing to build: each test file's driver starts the processes it needs.
     async up() {
       const transactionsDatabase = await provideDatabase((c) => {
-        container = c;
+        postgres = c;
       });
       if ('unavailable' in transactionsDatabase) {
         console.log(`e2e: ${transactionsDatabase.unavailable}`);
       }
-      return { transactionsDatabase };
+      const basketRedis = await provideRedis((c) => {
+        redis = c;
+      });
+      if ('unavailable' in basketRedis) console.log(`e2e: ${basketRedis.unavailable}`);
+      return { transactionsDatabase, basketRedis };
     },
     async down() {
-      if (container) await removePostgres(container);
+      if (postgres) await removePostgres(postgres);
+      if (redis) await removeRedis(redis);
     },
     driver: localDriver,
   };
@@ -42,11 +56,39 @@ function localDriver(state: TargetState): Driver {
   const database = state.transactionsDatabase ?? {
     unavailable: 'the global setup provided no database for transactions',
   };
+  const redis = state.basketRedis ?? {
+    unavailable: 'the global setup provided no Redis for basket',
+  };
+  /** The variant basket's Redis runs as now: the global setup started the base one. */
+  let redisVariant: StoreVariant = 'base';
+
   /** Each service's own environment: where its store is. */
   const serviceEnv = (service: string): Record<string, string> => {
-    if (service !== 'transactions') return {};
-    if ('unavailable' in database) throw new Error(database.unavailable);
-    return { DATABASE_URL: database.url };
+    if (service === 'transactions') {
+      if ('unavailable' in database) throw new Error(database.unavailable);
+      return { DATABASE_URL: database.url };
+    }
+    if (service === 'basket') {
+      if ('unavailable' in redis) throw new Error(redis.unavailable);
+      return { BASKET_STORE: 'redis', ...redis.env };
+    }
+    return {};
+  };
+
+  /** The container behind `service`'s store, when the suite started it itself. */
+  const ownStore = (service: string): string | undefined => {
+    if (service === 'transactions' && 'container' in database && database.container) return;
+    if (service === 'basket' && 'container' in redis && redis.container) return;
+    const from = service === 'basket' ? 'REDIS_URL' : 'DATABASE_URL';
+    return `${storeOf(service)} is the server ${from} names, which the suite does not restart`;
+  };
+
+  /** basket's Redis container, or a throw saying why the suite has none to restart. */
+  const redisContainer = (): RedisContainer => {
+    if (!('container' in redis && redis.container)) {
+      throw new Error(driver.unsupported('basket', 'store'));
+    }
+    return redis.container;
   };
 
   const running = new Map<string, LocalProcess[]>();
@@ -126,18 +168,44 @@ function localDriver(state: TargetState): Driver {
     },
     unsupported(service, need) {
       if (service === 'transactions' && 'unavailable' in database) return database.unavailable;
-      if (need === 'store' && !('container' in database && database.container)) {
-        return `${storeOf(service)} is the server DATABASE_URL names, which the suite does not restart`;
-      }
+      if (service === 'basket' && 'unavailable' in redis) return redis.unavailable;
+      if (need === 'store') return ownStore(service);
       return undefined;
     },
-    async restartStore(service, { kill }) {
-      if (!('container' in database && database.container)) {
-        throw new Error(driver.unsupported(service, 'store'));
+    async restartStore(service, { kill, whileDown }) {
+      if (service === 'basket') {
+        // Same name, port and password: the processes reconnect to the same URL. Only the
+        // persistent variant has a volume to find the baskets on.
+        const container = redisContainer();
+        await deleteRedis(container, { kill });
+        try {
+          await whileDown?.();
+        } finally {
+          // Back up even when whileDown failed, so that no other test finds it down.
+          await startRedis(container, redisVariant);
+        }
+      } else {
+        if (!('container' in database && database.container)) {
+          throw new Error(driver.unsupported(service, 'store'));
+        }
+        // Same name, port and volume: the processes reconnect to the same URL and find the data.
+        await deletePostgres(database.container, { kill });
+        try {
+          await whileDown?.();
+        } finally {
+          await startPostgres(database.container);
+        }
       }
-      // Same name, port and volume: the processes reconnect to the same URL and find the data.
-      await deletePostgres(database.container, { kill });
-      await startPostgres(database.container);
+      await driver.waitForReplicas(service);
+    },
+    async useStoreVariant(service, variant) {
+      checkVariant(service, variant);
+      const container = redisContainer();
+      // Whatever it held goes with it: a switch is a restart. Missing after a failed switch.
+      await deleteRedis(container, { kill: true, missingOk: true });
+      if (variant === 'base') await deleteRedisVolume(container);
+      await startRedis(container, variant);
+      redisVariant = variant;
       await driver.waitForReplicas(service);
     },
     async close() {
