@@ -166,7 +166,7 @@ async function measure(side: Side, redis: Redis, serviceUrl: string): Promise<vo
 const perAdd = (seconds: number | null, side: Side) =>
   seconds === null ? null : (seconds / side.added) * 1e6;
 
-function summary(side: Side) {
+function summary(side: Side, rssAtStart: number | null) {
   const scripts = (side.redisCalls.evalsha ?? 0) + (side.redisCalls.eval ?? 0);
   const rss = side.server.peakRssBytes();
   const rssNow = side.server.rssBytes();
@@ -187,6 +187,7 @@ function summary(side: Side) {
     redisCalls: side.redisCalls,
     /** Adds whose commands reached Redis in one read of its socket, on average. */
     addsPerRedisRead: side.redisReads > 0 ? side.added / side.redisReads : null,
+    rssAtStartMiB: rssAtStart === null ? null : rssAtStart / 2 ** 20,
     peakRssMiB: rss === null ? null : rss / 2 ** 20,
     rssAfterMiB: rssNow === null ? null : rssNow / 2 ** 20,
     failures: side.failures,
@@ -215,6 +216,7 @@ try {
   servers.push(service);
   const bare = await spawnServer('bare node:http', bareEntry, env);
   servers.push(bare);
+  const rssAtStart = new Map(servers.map((server) => [server.name, server.rssBytes()]));
   await checkSameEffect(service, bare);
 
   const serverInfo = (await redis.info('server')).match(/^(valkey|redis)_version:(\S+)/m);
@@ -278,7 +280,7 @@ try {
     }
   }
 
-  const summaries = sides.map(summary);
+  const summaries = sides.map((side) => summary(side, rssAtStart.get(side.name) ?? null));
   console.log('');
   printTable(
     [
@@ -337,9 +339,12 @@ try {
               .join(', ')}`,
         )
         .join('\n') +
-      `\nRSS after the run (MiB): ${summaries
-        .map((side) => `${side.name} ${oneDecimal(side.rssAfterMiB)}`)
-        .join(', ')}`,
+      `\nRSS (MiB) before any load, at its peak, at the end: ${summaries
+        .map(
+          (side) =>
+            `${side.name} ${[side.rssAtStartMiB, side.peakRssMiB, side.rssAfterMiB].map(oneDecimal).join(' / ')}`,
+        )
+        .join('; ')}`,
   );
   if (summaries.some((side) => side.failures > 0)) {
     failed = true;
