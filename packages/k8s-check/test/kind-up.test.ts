@@ -38,7 +38,13 @@ case "$1 \${2:-}" in
   "get secret") [ -z "\${STUB_SECRET_EXISTS:-}" ] || echo "secret/$3" ;;
   "get statefulsets") [ -z "\${STUB_STATEFULSETS:-}" ] || echo "$STUB_STATEFULSETS" ;;
   "get jobs") [ -z "\${STUB_JOBS:-}" ] || echo "$STUB_JOBS" ;;
-  "get deployments") [ -z "\${STUB_DEPLOYMENTS:-}" ] || echo "$STUB_DEPLOYMENTS" ;;
+  # The stores' Deployments, and all the others, as kind-up asks for them by label.
+  "get deployments")
+    case "$*" in
+      *component=store*) [ -z "\${STUB_STORE_DEPLOYMENTS:-}" ] || echo "$STUB_STORE_DEPLOYMENTS" ;;
+      *component!=store*) [ -z "\${STUB_DEPLOYMENTS:-}" ] || echo "$STUB_DEPLOYMENTS" ;;
+      *) echo "unexpected: $*" >&2; exit 1 ;;
+    esac ;;
   # A Job's true conditions, one a line, as the jsonpath in kind-up prints them.
   "get job.batch/"*) printf '%b\\n' "\${STUB_JOB_CONDITIONS-SuccessCriteriaMet\\nComplete}" ;;
   "create secret")
@@ -163,6 +169,15 @@ describe('scripts/kind-up', () => {
     const run = await kindUp({ STUB_KUBECTL_VERSION: 'version.Info{Major:"1", Minor:"20"}' });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/kubectl \S+ is older than 1\.28/);
+  });
+
+  test('refuses a KIND_OVERLAY that is not a folder of k8s/overlays, before touching anything', async () => {
+    for (const name of ['kind-nope', '../overlays/kind', 'kind/']) {
+      const run = await kindUp({ KIND_OVERLAY: name });
+      expect(run.code, name).toBe(1);
+      expect(run.stderr).toMatch(/KIND_OVERLAY=\S*: not an overlay/);
+      expect(run.calls).toEqual([]);
+    }
   });
 
   test('says so when no Docker engine answers', async () => {
@@ -342,6 +357,100 @@ describe('scripts/kind-up', () => {
       // The StatefulSet and the Job's wait for it.
       expect(overlay.match(/image: quadrants\/postgres:15$/gm)).toHaveLength(2);
       expect(overlay).not.toMatch(/image: postgres:/);
+    });
+  });
+  describe('basket: its Secret, its store and the persistent-basket overlay', () => {
+    test('creates the Secret basket-redis with its own random password, beside PostgreSQL’s', async () => {
+      const run = await kindUp({ STUB_CLUSTERS: 'quadrants' });
+      expect(run.code).toBe(0);
+      expect(run.calls).toContainEqual(
+        expect.stringMatching(
+          /^kubectl --context kind-quadrants -n quadrants create secret generic basket-redis --from-file=password=\S+$/,
+        ),
+      );
+      const passwords = passwordsOf(run.calls);
+      expect(passwords).toEqual([
+        { mode: '600', password: expect.stringMatching(/^[0-9a-f]{48}$/) },
+        { mode: '600', password: expect.stringMatching(/^[0-9a-f]{48}$/) },
+      ]);
+      expect(passwords[0]?.password).not.toBe(passwords[1]?.password);
+      const createdAt = indexOf(run.calls, / create secret generic basket-redis /);
+      expect(createdAt).toBeGreaterThan(indexOf(run.calls, /--dry-run=server$/));
+      expect(createdAt).toBeLessThan(indexOf(run.calls, /apply --filename \S+overlay\.yaml$/));
+    });
+
+    test('never replaces basket-redis either: the store and the API would disagree', async () => {
+      const run = await kindUp({ STUB_CLUSTERS: 'quadrants', STUB_SECRET_EXISTS: '1' });
+      expect(run.code).toBe(0);
+      expect(run.calls).toContainEqual(
+        expect.stringMatching(/ -n quadrants get secret basket-redis --ignore-not-found/),
+      );
+      expect(passwordsOf(run.calls)).toEqual([]);
+    });
+
+    test('waits for the store, then for the APIs, and never restarts the store', async () => {
+      const run = await kindUp({
+        STUB_CLUSTERS: 'quadrants',
+        STUB_STATEFULSETS: 'statefulset.apps/transactions-postgres',
+        STUB_STORE_DEPLOYMENTS: 'deployment.apps/basket-redis',
+        STUB_DEPLOYMENTS: 'deployment.apps/basket\ndeployment.apps/geo',
+      });
+      expect(run.code).toBe(0);
+      const store = indexOf(run.calls, /rollout status deployment\.apps\/basket-redis /);
+      const api = indexOf(run.calls, /rollout status deployment\.apps\/basket /);
+      expect(store).toBeGreaterThan(-1);
+      expect(api).toBeGreaterThan(store);
+      // A reused cluster's services move to the new images; the in-memory store keeps running.
+      expect(run.calls).toContainEqual(
+        expect.stringMatching(/ rollout restart deployment\.apps\/basket$/),
+      );
+      expect(
+        run.calls.some((call) => / rollout restart deployment\.apps\/basket-redis/.test(call)),
+      ).toBe(false);
+      expect(run.calls).toContainEqual(
+        expect.stringMatching(/ get deployments --selector app\.kubernetes\.io\/component=store /),
+      );
+    });
+
+    // Two runs of the script: twice the time one test may take.
+    test('loads Valkey’s image when Docker has it, and REDIS_IMAGE replaces it', async () => {
+      const official = await kindUp({ STUB_CLUSTERS: 'quadrants' });
+      expect(official.calls).toContainEqual(
+        expect.stringMatching(
+          /^docker image save --platform linux\/amd64 --output \S+ valkey\/valkey:9\.1-trixie$/,
+        ),
+      );
+
+      const offline = await kindUp({
+        STUB_CLUSTERS: 'quadrants',
+        REDIS_IMAGE: 'quadrants/redis:7',
+      });
+      expect(offline.code).toBe(0);
+      expect(offline.stdout).toMatch(/basket's store from quadrants\/redis:7 \(REDIS_IMAGE\)/);
+      expect(offline.calls).toContainEqual(
+        expect.stringMatching(
+          /^docker image save --platform linux\/amd64 --output \S+ quadrants\/redis:7$/,
+        ),
+      );
+      const overlay = await readFile(applied, 'utf8');
+      expect(overlay.match(/image: quadrants\/redis:7$/gm)).toHaveLength(1);
+      expect(overlay).not.toMatch(/image: valkey\//);
+    }, 60_000);
+
+    test('KIND_OVERLAY=kind-persistent-basket applies that overlay, on the same cluster', async () => {
+      const run = await kindUp({
+        STUB_CLUSTERS: 'quadrants',
+        KIND_OVERLAY: 'kind-persistent-basket',
+      });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/applying k8s\/overlays\/kind-persistent-basket/);
+      const overlay = await readFile(applied, 'utf8');
+      expect(overlay).toMatch(
+        /^kind: PersistentVolumeClaim\n(.*\n)*? {2}name: basket-redis-data$/m,
+      );
+      expect(overlay).toMatch(/- --appendonly\n\s+- "yes"\n/);
+      // The cluster is kind's: its config, its port mappings.
+      expect(run.calls.some((call) => call.startsWith('kind create'))).toBe(false);
     });
   });
 });

@@ -90,6 +90,8 @@ describe('namespace', () => {
     const violations = checkNamespaces(await renderFixture('namespace-baseline'));
     expect(violations.map((v) => v.object)).toEqual([
       'Namespace/quadrants',
+      'Deployment/basket',
+      'Deployment/basket-redis',
       'Deployment/geo',
       'Deployment/transactions',
       'StatefulSet/transactions-postgres',
