@@ -175,7 +175,9 @@ export function kindTarget(): Target {
     async up() {
       await run('bash', [`${root}scripts/kind-up`], {
         inherit: true,
-        env: { KIND_CLUSTER: cluster },
+        // The base overlay whatever KIND_OVERLAY says: the tests expect the base setup, and
+        // switch basket's store to its persistent variant themselves (useStoreVariant).
+        env: { KIND_CLUSTER: cluster, KIND_OVERLAY: 'kind' },
       });
       return {};
     },
