@@ -5,7 +5,7 @@
 // answers is the body. What the service does on top of this is what the bench measures.
 import { createServer, type ServerResponse } from 'node:http';
 import { basketScripts, changeArgs } from '@quadrants/basket/data/basket-scripts';
-import { Redis } from 'ioredis';
+import { createRedisClient } from '@quadrants/basket/data/redis';
 import { announce } from '../../lib/announce.ts';
 
 function env(name: string): string {
@@ -22,19 +22,12 @@ const limits = {
 };
 const commandTimeoutMs = Number(env('REDIS_COMMAND_TIMEOUT_MS'));
 
-// The options of services/basket/src/data/redis.ts's createRedisClient, which basket's package
-// does not export. A known duplicate: keep the two alike until the package exports it. The ones
-// that matter for speed are enableAutoPipelining (commands of one tick go out in one write) and
-// the timeouts; the rest only change what happens in an outage, which the bench never has.
-const redis = new Redis(env('REDIS_URL'), {
-  connectionName: 'basket-bench-baseline',
-  connectTimeout: Number(env('REDIS_CONNECT_TIMEOUT_MS')),
-  commandTimeout: commandTimeoutMs,
-  enableOfflineQueue: false,
-  autoResendUnfulfilledCommands: false,
-  maxRetriesPerRequest: 0,
-  retryStrategy: (attempt) => Math.round(Math.random() * Math.min(2_000, 50 * 2 ** attempt)),
-  enableAutoPipelining: true,
+// basket's own client, with its options: auto-pipelining (the commands of one tick go out in one
+// write) and the timeouts matter for speed; the rest only change what an outage does.
+const redis = createRedisClient({
+  url: env('REDIS_URL'),
+  connectTimeoutMs: Number(env('REDIS_CONNECT_TIMEOUT_MS')),
+  commandTimeoutMs,
 });
 redis.on('error', (error) => console.error(`baseline: redis: ${error.message}`));
 

@@ -1,5 +1,5 @@
 import { createServiceApp, type ServiceKit } from '@quadrants/service-kit';
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import type { BasketStore } from './data/basket-store.ts';
 import { basketsRoutes } from './http/baskets-routes.ts';
 import { translateErrors } from './http/errors.ts';
@@ -16,8 +16,7 @@ export interface AppDeps extends ServiceKit {
  * registered by main.ts beside the client it tests.
  */
 export function createApp({ store, idleMs, stopping: _stopping, ...kit }: AppDeps): Express {
-  const routes = express.Router();
-  routes.use(basketsRoutes({ store, idleMs }));
+  const routes = basketsRoutes({ store, idleMs });
   routes.use(translateErrors);
   return createServiceApp({ ...kit, routes, openapi: openApiDocument() });
 }
