@@ -1,8 +1,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freeLoopbackPort } from '@quadrants/service-kit/testing';
 
 export interface ServerProcess {
   name: string;
@@ -75,16 +75,6 @@ function handle(name: string, child: ChildProcess, port: number): ServerProcess 
   };
 }
 
-/** A loopback port nothing listens on now. */
-export async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const address = probe.address();
-  probe.close();
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
-
 /**
  * Runs a service's own main.ts, exactly as it runs in production, on a free loopback port
  * (given by PORT), with its stdout, where it logs, sent to /dev/null: the logging costs what
@@ -97,7 +87,7 @@ export async function spawnService(
   env: NodeJS.ProcessEnv = {},
   nodeFlags: readonly string[] = [],
 ): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const child = fork(fileURLToPath(entry), {
     execArgv: [...process.execArgv, ...nodeFlags],
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },

@@ -6,8 +6,8 @@ import { once } from 'node:events';
 import { chownSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeLoopbackPort } from '@quadrants/service-kit/testing';
 import pg from 'pg';
-import { freePort } from '../lib/spawn-server.ts';
 
 /** Debian's PostgreSQL 15 (postgresql-15), the version of the offline kit's image. */
 const DEFAULT_BIN = '/usr/lib/postgresql/15/bin';
@@ -134,7 +134,7 @@ async function startOwnServer(bin: string): Promise<BenchPostgres> {
     cleanUp();
     throw error;
   }
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const log = join(dir, 'postgres.log');
   const logFd = openSync(log, 'w');
   if (user) chownSync(log, user.uid, user.gid);

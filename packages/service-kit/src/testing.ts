@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { Express } from 'express';
 import { createHealth } from './health.ts';
@@ -43,6 +43,19 @@ export function testKit(options: TestKitOptions = {}): TestKit {
     bodyLimit: options.bodyLimit ?? '100kb',
     stop: () => stopping.abort(),
   };
+}
+
+/**
+ * A loopback port that nothing listens on now: for a container published on 127.0.0.1 at a port
+ * it keeps across restarts, or a process given PORT. (Another process may take it meanwhile;
+ * port 0 is the answer wherever the listener itself can be asked.)
+ */
+export async function freeLoopbackPort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const address = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return address.port;
 }
 
 export interface RunningApp {

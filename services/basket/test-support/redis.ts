@@ -6,7 +6,7 @@
 // @quadrants/basket/testing/redis (bench, e2e).
 
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from '@quadrants/service-kit/testing';
 import {
   GenericContainer,
   getContainerRuntimeClient,
@@ -68,24 +68,6 @@ class LoopbackRedisContainer extends GenericContainer {
     this.hostConfig.Binds = [...(this.hostConfig.Binds ?? []), `${volume}:${path}`];
     return this;
   }
-}
-
-// A copy of services/transactions/test-support/postgres.ts's (services do not import each
-// other): a known duplicate, to move into service-kit's testing entry.
-/** A loopback port that nothing listens on now. */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 function notOurs(what: string): () => Promise<never> {

@@ -3,13 +3,12 @@
  * operation and status, so that it cannot promise what the service does not do. 503 comes from
  * an app whose Redis is a port nobody listens on; 507 from a memory store that holds two baskets.
  */
-import { listenOnFreePort, testKit } from '@quadrants/service-kit/testing';
+import { freeLoopbackPort, listenOnFreePort, testKit } from '@quadrants/service-kit/testing';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createApp } from '../src/app.ts';
 import { closeRedisClient, createRedisClient } from '../src/data/redis.ts';
 import { createRedisBasketStore } from '../src/data/redis-store.ts';
-import { freeLoopbackPort } from '../test-support/redis.ts';
 import {
   type Answer,
   aLine,

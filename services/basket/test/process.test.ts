@@ -3,9 +3,8 @@
  * variable; it starts and answers 503 while its Redis is unreachable, without crashing; SIGTERM
  * drains and exits 0 on either store.
  */
-import { startServiceProcess } from '@quadrants/service-kit/testing';
+import { freeLoopbackPort, startServiceProcess } from '@quadrants/service-kit/testing';
 import { describe, expect, test } from 'vitest';
-import { freeLoopbackPort } from '../test-support/redis.ts';
 
 const entry = new URL('../src/main.ts', import.meta.url).pathname;
 

@@ -4,8 +4,8 @@
 // component tests here and bench/transactions (the e2e suite has its own, in
 // e2e/src/targets/local-postgres.ts, which recreates a container on a named volume).
 
-import { createServer } from 'node:net';
 import { createLogger } from '@quadrants/service-kit';
+import { freeLoopbackPort } from '@quadrants/service-kit/testing';
 import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import pg from 'pg';
 import { migrate } from '../src/data/migrations.ts';
@@ -31,22 +31,6 @@ class LoopbackPostgreSqlContainer extends PostgreSqlContainer {
     };
     return this;
   }
-}
-
-/** A loopback port that nothing listens on now. */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** The URL `url` with another database name. */
