@@ -228,9 +228,12 @@ export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, ne
   const known =
     error instanceof AppError
       ? error
-      : isBodyParserError(error)
-        ? fromBodyParser(error)
-        : undefined;
+      : error instanceof URIError
+        ? // the router could not percent-decode a path parameter (/baskets/%ZZ)
+          new Invalid([{ field: '(path)', detail: 'is not valid percent-encoding' }])
+        : isBodyParserError(error)
+          ? fromBodyParser(error)
+          : undefined;
   if (known) {
     if (known instanceof MethodNotAllowed) res.setHeader('Allow', known.allow.join(', '));
     if (known.status >= 500) req.log.error({ err: error }, 'request failed');

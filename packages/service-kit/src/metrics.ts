@@ -73,8 +73,10 @@ export function createMetrics(options: { service: string }): Metrics {
     const start = performance.now();
     // 'finish' comes once, and only for an answered request: aborted ones are not counted.
     res.on('finish', () => {
-      // The route template, not the raw path, so the label set stays bounded.
-      const route = req.route?.path ?? (res.statusCode === 404 ? '(unmatched)' : req.path);
+      // The route template, never the raw path, so that the label set stays bounded: a request
+      // answered before any route matched (a 404, a 405, a 415 from the body check) is
+      // '(unmatched)', whatever its path.
+      const route = req.route?.path ?? '(unmatched)';
       const one = seriesOf(req.method, String(route), res.statusCode);
       one.count++;
       one.observe((performance.now() - start) / 1000);

@@ -170,6 +170,14 @@ describe('GET /metrics', () => {
     );
     expect(text).toContain('process_cpu_seconds_total');
   });
+
+  test('labels a request no route matched (404, 405) as (unmatched), never by its path', async () => {
+    await fetch(`${app.baseUrl}/nowhere-a1`);
+    await fetch(`${app.baseUrl}/things/1`, { method: 'DELETE' });
+    const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    expect(text).toMatch(/http_requests_total\{method="DELETE",route="\(unmatched\)",status="405"/);
+    expect(text).not.toContain('nowhere-a1');
+  });
 });
 
 describe('messages for people', () => {
@@ -252,6 +260,13 @@ describe('methods, body types and malformed requests', () => {
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('GET, HEAD, POST');
     expect(await problem(response)).toMatchObject({ code: 'method_not_allowed' });
+  });
+
+  test('a path parameter that is not valid percent-encoding answers 400 naming the path', async () => {
+    const response = await fetch(`${app.baseUrl}/things/%ZZ`);
+    expect(response.status).toBe(400);
+    const body = await problem(response);
+    expect(body.errors).toEqual([{ field: '(path)', detail: 'is not valid percent-encoding' }]);
   });
 
   test('a kit route answers 405 too', async () => {
