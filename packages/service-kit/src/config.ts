@@ -59,7 +59,9 @@ function shown(name: string, value: string): string {
     url.password = '***';
     return JSON.stringify(url.href);
   } catch {
-    return JSON.stringify(value);
+    // Not a URL the parser takes (redis://u:pw@ with no host, a missing colon), but it may
+    // still hold credentials: whatever sits between // and the last @ is masked.
+    return JSON.stringify(value.replace(/\/\/[^/]*@/, '//***@'));
   }
 }
 

@@ -52,4 +52,13 @@ describe('loadConfig', () => {
     );
     expect(load).not.toThrow(/hunter2/);
   });
+
+  test.each(['redis://u:s3cret@', 'redis//:s3cret@127.0.0.1'])(
+    'a value that is no URL, %s, is shown without what may be its password',
+    (value) => {
+      const load = () => loadConfig({ REDIS_URL: z.url() }, { REDIS_URL: value });
+      expect(load).toThrow(/REDIS_URL: .*\(got ".*\/\/\*\*\*@.*"\)/);
+      expect(load).not.toThrow(/s3cret/);
+    },
+  );
 });
