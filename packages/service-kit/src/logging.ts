@@ -26,7 +26,13 @@ function prettyAvailable(): boolean {
 /** JSON lines for machines; pino-pretty only on a terminal (and only where it is installed). */
 export function createLogger(options: LoggerOptions): Logger {
   const pretty = (options.pretty ?? process.stdout.isTTY === true) && prettyAvailable();
-  const settings = { name: options.service, level: options.level };
+  const settings = {
+    name: options.service,
+    level: options.level,
+    // A client's error may carry the command it failed on, arguments and all: ioredis's failed
+    // handshake is HELLO 3 AUTH <user> <password>. The command's name stays, to say what failed.
+    redact: { paths: ['err.command.args'], censor: '(hidden)' },
+  };
   if (options.destination) return pino(settings, options.destination);
   if (pretty) {
     return pino({ ...settings, transport: { target: 'pino-pretty', options: { colorize: true } } });

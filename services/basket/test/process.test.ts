@@ -4,7 +4,9 @@
  * drains and exits 0 on either store.
  */
 import { freeLoopbackPort, startServiceProcess } from '@quadrants/service-kit/testing';
+import { Redis } from 'ioredis';
 import { describe, expect, test } from 'vitest';
+import { startRedis } from '../test-support/redis.ts';
 
 const entry = new URL('../src/main.ts', import.meta.url).pathname;
 
@@ -54,5 +56,31 @@ describe('the basket process', () => {
     service.child.kill('SIGTERM');
     expect(await service.exited).toBe(0);
     expect(service.stderr()).toBe('');
+  });
+
+  test('with a wrong Redis password, is not ready, answers 503, and never logs the password', async () => {
+    const server = await startRedis({ ownContainer: true });
+    try {
+      const admin = new Redis(server.url);
+      await admin.config('SET', 'requirepass', 'the-right-one');
+      admin.disconnect();
+      const url = new URL(server.url);
+      url.password = 'wrong-in-url';
+      const { service, base } = await started({
+        BASKET_STORE: 'redis',
+        REDIS_URL: url.href,
+        REDIS_PASSWORD: 'wrong-in-secret',
+      });
+      await service.waitFor((line) => line.msg === 'dependency reported an error');
+      expect((await fetch(`${base}/readyz`)).status).toBe(503);
+      expect((await fetch(`${base}/baskets`, { method: 'POST' })).status).toBe(503);
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toBe(0);
+      const output = JSON.stringify(service.lines) + service.stderr();
+      expect(output).toMatch(/WRONGPASS|invalid password|invalid username-password/i);
+      expect(output).not.toMatch(/wrong-in-secret|wrong-in-url|the-right-one/);
+    } finally {
+      await server.stop();
+    }
   });
 });
