@@ -6,6 +6,7 @@ import {
   loadConfig,
 } from '@quadrants/service-kit';
 import { z } from 'zod';
+import { MAX_UNIT_PRICE } from './domain/basket.ts';
 
 /** A redis:// or rediss:// (TLS) URL; the message never repeats it (it may hold a password). */
 const redisUrl = z
@@ -60,10 +61,21 @@ export type Config = ReturnType<typeof loadBasketConfig>;
 
 export function loadBasketConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(configShape, env);
+  const problems: string[] = [];
   if (config.BASKET_STORE === 'redis' && config.REDIS_URL === undefined) {
-    throw new ConfigError([
+    problems.push(
       'REDIS_URL: is required with BASKET_STORE=redis (or set BASKET_STORE=memory for one replica)',
-    ]);
+    );
   }
+  // A subtotal must stay an exact JSON number: a full basket at the highest price may not pass
+  // 2^53 − 1 (the defaults leave a factor of 1,800 to spare).
+  const largest = config.BASKET_MAX_LINES * config.BASKET_MAX_QUANTITY * MAX_UNIT_PRICE;
+  if (largest > Number.MAX_SAFE_INTEGER) {
+    problems.push(
+      `BASKET_MAX_LINES × BASKET_MAX_QUANTITY: at most ${Math.floor(Number.MAX_SAFE_INTEGER / MAX_UNIT_PRICE)} together ` +
+        `(got ${config.BASKET_MAX_LINES} × ${config.BASKET_MAX_QUANTITY}), so that a full basket's subtotal stays exact`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

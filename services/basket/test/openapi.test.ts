@@ -21,7 +21,10 @@ import {
 } from './basket-app.ts';
 
 interface Operation {
-  responses: Record<string, { content?: Record<string, { schema: object }> }>;
+  responses: Record<
+    string,
+    { content?: Record<string, { schema: object }>; headers?: Record<string, object> }
+  >;
 }
 interface OpenApi {
   openapi: string;
@@ -73,6 +76,12 @@ function conforms(operation: string, answer: Answer) {
   const [method = '', path = ''] = operation.split(' ');
   const documented = doc.paths[path]?.[method.toLowerCase()]?.responses[String(answer.status)];
   expect(documented, `${operation} documents ${answer.status}`).toBeDefined();
+  for (const header of Object.keys(documented?.headers ?? {})) {
+    expect(
+      answer.headers.get(header),
+      `${operation} ${answer.status} sends ${header}`,
+    ).not.toBeNull();
+  }
   if (answer.status !== 204 && answer.status !== 304) {
     const mediaType = answer.type.split(';')[0] ?? '';
     const schema = documented?.content?.[mediaType]?.schema as { $ref?: string } | undefined;

@@ -100,7 +100,7 @@ describe('when Redis hangs (paused)', () => {
 });
 
 describe('when Redis is full (maxmemory, noeviction)', () => {
-  test('a write answers 507 basket_store_full and changes nothing; reads keep working; nothing was evicted', async () => {
+  test('a write that adds answers 507 basket_store_full and changes nothing; reads and removals keep working; nothing was evicted', async () => {
     const redis = app.redis;
     if (!redis) throw new Error('the redis store has a client');
     const { id } = await app.api.create();
@@ -122,6 +122,10 @@ describe('when Redis is full (maxmemory, noeviction)', () => {
         body: aLine({ sku: 'ANOTHER' }),
       });
       expect(add.status).toBe(507);
+      const more = await app.api.send('PATCH', `/baskets/${id}/lines/MUG-BLUE`, {
+        body: { quantity: 3 },
+      });
+      expect(more.status).toBe(507);
       const basket = await app.api.send<BasketJson>('GET', `/baskets/${id}`);
       expect(basket.status).toBe(200);
       expect(basket.body.lines).toHaveLength(1);
@@ -130,6 +134,12 @@ describe('when Redis is full (maxmemory, noeviction)', () => {
       const first = kept[0];
       expect(first && (await app.api.send('GET', `/baskets/${first}`)).status).toBe(200);
       expect(await redis.dbsize()).toBeGreaterThan(kept.length);
+      // Taking things out still works: those scripts may run on a full store (allow-oom).
+      const removed = await app.api.send<BasketJson>('DELETE', `/baskets/${id}/lines/MUG-BLUE`);
+      expect(removed.status).toBe(200);
+      expect(removed.body.lines).toEqual([]);
+      expect((await app.api.send('DELETE', `/baskets/${first}/lines`)).status).toBe(200);
+      expect((await app.api.send('DELETE', `/baskets/${first}`)).status).toBe(204);
     } finally {
       await redis.config('SET', 'maxmemory', '96mb');
     }

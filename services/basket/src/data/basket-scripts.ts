@@ -56,7 +56,13 @@ redis.call('SET', KEYS[1], json, 'PX', idle)
 return {'ok', json}
 `;
 
-const change = (body: string) => script(`${load}${find}${body}${save}`);
+/**
+ * A change as one script. `shrinks`: a change that only ever makes the basket smaller, which Redis
+ * may run when it is full (allow-oom, Redis 7.0's script flags): under noeviction a full store
+ * refuses every other write, but a shopper can still take things out of a basket.
+ */
+const change = (body: string, { shrinks = false } = {}) =>
+  script(`${shrinks ? '#!lua flags=allow-oom\n' : ''}${load}${find}${body}${save}`);
 
 export const basketScripts = {
   // ARGV[7] quantity, ARGV[8] unit price, ARGV[9] currency.
@@ -83,14 +89,20 @@ local quantity = tonumber(ARGV[7])
 if quantity > maxQuantity then return {'refused', 'quantity_limit'} end
 line.quantity = quantity
 `),
-  removeLine: change(`
+  removeLine: change(
+    `
 if not line then return {'line_not_found'} end
 table.remove(lines, index)
-`),
-  clear: change(`
+`,
+    { shrinks: true },
+  ),
+  clear: change(
+    `
 lines = {}
 basket.lines = lines
-`),
+`,
+    { shrinks: true },
+  ),
   remove: script(`${load}
 redis.call('DEL', KEYS[1])
 return {'ok'}

@@ -62,7 +62,7 @@ export class BasketNotFound extends Error {
   readonly id: string;
 
   constructor(id: string) {
-    super(`no basket has id ${id}: it never existed, expired, or was lost with its store`);
+    super('no basket has this id: it never existed, it expired, or it was lost with its store');
     this.name = 'BasketNotFound';
     this.id = id;
   }

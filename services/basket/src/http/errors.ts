@@ -49,7 +49,7 @@ export class BadPrecondition extends AppError {
 /** How soon a client may try again after a 503: one second. */
 const RETRY_AFTER_SECONDS = '1';
 
-export const translateErrors: ErrorRequestHandler = (error, _req, res, next) => {
+export const translateErrors: ErrorRequestHandler = (error, req, res, next) => {
   if (error instanceof BasketRefused) {
     next(new Refused(error.code, { field: error.field, detail: error.message }));
   } else if (error instanceof BasketNotFound) {
@@ -70,7 +70,9 @@ export const translateErrors: ErrorRequestHandler = (error, _req, res, next) => 
     next(
       new Unavailable(
         'store_unavailable',
-        'the basket store cannot be reached; a write may or may not have been applied, so retry it with If-Match set to the version you last saw',
+        req.method === 'GET' || req.method === 'HEAD'
+          ? 'the basket store cannot be reached; retry after Retry-After seconds'
+          : 'the basket store cannot be reached; the change may or may not have been applied, so retry it with If-Match set to the version you last saw',
         { cause: error.cause },
       ),
     );

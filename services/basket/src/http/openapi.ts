@@ -53,8 +53,8 @@ const basket = (description: string) => ({
 });
 
 const invalid = problemResponse(
-  'A field is missing, malformed or out of range, the body is not JSON, or If-Match is not a ' +
-    'list of entity tags (if_match_invalid).',
+  'A field is missing, malformed or out of range, the body is not JSON, or If-Match or ' +
+    'If-None-Match is not a list of entity tags (if_match_invalid, if_none_match_invalid).',
 );
 const notFound = problemResponse(
   'No basket has this id (basket_not_found): it never existed, it expired, or it was lost when ' +
@@ -63,10 +63,13 @@ const notFound = problemResponse(
 const lineNotFound = problemResponse(
   'No basket has this id (basket_not_found), or the basket has no line for this SKU (line_not_found).',
 );
-const stale = problemResponse(
-  'If-Match names a version the basket is no longer at (basket_version_mismatch); the answer ' +
-    'carries the current ETag and currentVersion.',
-);
+const stale = {
+  description:
+    'If-Match names a version the basket is no longer at (basket_version_mismatch); nothing ' +
+    'changed. The answer carries the current version, as ETag and as currentVersion.',
+  headers: etag,
+  content: { 'application/problem+json': { schema: ref('VersionMismatch') } },
+};
 const refused = problemResponse(
   'The change breaks a basket rule: too_many_lines (BASKET_MAX_LINES), quantity_limit ' +
     '(BASKET_MAX_QUANTITY of one SKU) or currency_mismatch (a basket holds one currency).',
@@ -77,10 +80,18 @@ const full = problemResponse(
   'The store is full (basket_store_full): it refuses writes rather than evict other baskets. ' +
     'Reads still work.',
 );
-const unavailable = problemResponse(
-  'The store cannot be reached (store_unavailable); retry after Retry-After seconds. A write ' +
-    'may or may not have been applied: retry it with If-Match.',
-);
+const unavailable = {
+  ...problemResponse(
+    'The store cannot be reached (store_unavailable); retry after Retry-After seconds. A write ' +
+      'may or may not have been applied: retry it with If-Match.',
+  ),
+  headers: {
+    'Retry-After': {
+      description: 'Seconds to wait before trying again.',
+      schema: { type: 'string' },
+    },
+  },
+};
 
 const writeResponses = {
   '400': invalid,
@@ -220,6 +231,18 @@ export function openApiDocument(): OpenApiDocument {
         SetQuantity: schemaOf(SetQuantityBody),
         Basket: schemaOf(BasketOut, 'output'),
         Problem: problemSchema,
+        VersionMismatch: {
+          allOf: [
+            ref('Problem'),
+            {
+              type: 'object',
+              required: ['currentVersion'],
+              properties: {
+                currentVersion: { type: 'integer', description: 'The basket’s version now.' },
+              },
+            },
+          ],
+        },
       },
     },
   };
