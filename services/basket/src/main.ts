@@ -6,7 +6,7 @@ import { createApp } from './app.ts';
 import { loadBasketConfig } from './config.ts';
 import type { BasketStore } from './data/basket-store.ts';
 import { createMemoryBasketStore, startMemorySweeper } from './data/memory-store.ts';
-import { closeRedisClient, createRedisClient } from './data/redis.ts';
+import { createRedisClient, redisResource } from './data/redis.ts';
 import { createRedisBasketStore } from './data/redis-store.ts';
 
 await runService({
@@ -16,21 +16,16 @@ await runService({
     const idleMs = config.BASKET_IDLE_SECONDS * 1_000;
     const limits = { maxLines: config.BASKET_MAX_LINES, maxQuantity: config.BASKET_MAX_QUANTITY };
     let store: BasketStore;
-    if (config.BASKET_STORE === 'redis' && config.REDIS_URL !== undefined) {
+    if (config.BASKET_STORE === 'redis') {
+      // loadBasketConfig refuses BASKET_STORE=redis without REDIS_URL, so this never throws.
+      if (config.REDIS_URL === undefined) throw new Error('REDIS_URL is required');
       const redis = createRedisClient({
         url: config.REDIS_URL,
         password: config.REDIS_PASSWORD,
         connectTimeoutMs: config.REDIS_CONNECT_TIMEOUT_MS,
         commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
       });
-      register({
-        name: 'redis',
-        ready: async () => {
-          await redis.ping();
-        },
-        close: () => closeRedisClient(redis),
-        errors: redis,
-      });
+      register(redisResource(redis));
       store = createRedisBasketStore(redis, { keyPrefix: config.REDIS_KEY_PREFIX, idleMs, limits });
     } else {
       kit.log.warn(

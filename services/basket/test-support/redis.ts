@@ -3,7 +3,7 @@
 // quadrants/redis:7, Debian's Redis 7.0 with the same contract, images/redis/). Run as the
 // store runs (no snapshots, no append-only file, maxmemory with noeviction) but without a
 // password. Shared by the component tests here and whoever imports
-// @quadrants/basket/testing/redis (bench, e2e).
+// @quadrants/basket/testing/redis (bench).
 
 import { randomUUID } from 'node:crypto';
 import { freeLoopbackPort } from '@quadrants/service-kit/testing';

@@ -11,7 +11,7 @@ import { inject } from 'vitest';
 import { createApp } from '../src/app.ts';
 import type { BasketStore } from '../src/data/basket-store.ts';
 import { createMemoryBasketStore } from '../src/data/memory-store.ts';
-import { closeRedisClient, createRedisClient } from '../src/data/redis.ts';
+import { closeRedisClient, createRedisClient, redisResource } from '../src/data/redis.ts';
 import { createRedisBasketStore } from '../src/data/redis-store.ts';
 import type { BasketLimits } from '../src/domain/basket.ts';
 
@@ -85,11 +85,9 @@ export interface BasketApp extends RunningApp, TestStore {
 export async function startBasket(kind: StoreKind, options: StoreOptions = {}): Promise<BasketApp> {
   const opened = await openStore(kind, options);
   const kit = testKit({ service: 'basket', bodyLimit: '8kb', readinessTimeoutMs: 3_000 });
-  const { redis } = opened;
-  if (redis) {
-    kit.health.addCheck('redis', async () => {
-      await redis.ping();
-    });
+  if (opened.redis) {
+    const { name, ready } = redisResource(opened.redis);
+    kit.health.addCheck(name, ready);
   }
   const running = await listenOnFreePort(
     createApp({ ...kit, store: opened.store, idleMs: options.idleMs ?? IDLE_MS }),

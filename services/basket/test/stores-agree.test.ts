@@ -47,8 +47,9 @@ async function outcome(call: () => Promise<unknown>) {
   try {
     return { ok: await call() };
   } catch (error) {
-    const { name, code } = error as { name: string; code?: string };
-    return { error: name, code };
+    // Everything a caller could tell apart: the kind, the code, the field at fault, the version now.
+    const { name, code, field, current } = error as Record<string, unknown>;
+    return { error: name, code, field, current };
   }
 }
 

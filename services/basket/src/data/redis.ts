@@ -35,6 +35,21 @@ export function createRedisClient(options: RedisClientOptions): Redis {
   });
 }
 
+/**
+ * The client as a resource for the kit: its readiness check (a PING, bounded by the command
+ * timeout), its close, and its 'error' events, which the kit logs instead of crashing on.
+ */
+export function redisResource(redis: Redis) {
+  return {
+    name: 'redis',
+    ready: async () => {
+      await redis.ping();
+    },
+    close: () => closeRedisClient(redis),
+    errors: redis,
+  };
+}
+
 /** Closes politely (QUIT waits for replies in flight), or at once when Redis is not there. */
 export async function closeRedisClient(redis: Redis): Promise<void> {
   if (redis.status === 'ready') {

@@ -2,7 +2,7 @@
 // it, the rules each change must keep, and what the shopper is shown. Both stores keep a basket
 // as the `StoredBasket` JSON below. The memory store runs `applyChange` itself; the Redis store
 // runs the same rules inside Redis, as the Lua scripts of data/basket-scripts.ts, so that each
-// change is one atomic command. test/basket-store.test.ts runs one suite against both, which is
+// change is one atomic command. test/stores-agree.test.ts runs one suite against both, which is
 // what keeps the two in step.
 
 /** A line as stored: a SKU, how many, and the price of one in minor units (cents, yen). */

@@ -77,8 +77,8 @@ const refused = problemResponse(
 const tooLarge = problemResponse('The body is larger than the service accepts.');
 const notJson = problemResponse('The body is not application/json.');
 const full = problemResponse(
-  'The store is full (basket_store_full): it refuses writes rather than evict other baskets. ' +
-    'Reads still work.',
+  'The store is full (basket_store_full): it refuses writes that add rather than evict other ' +
+    'baskets. Reads, removing a line, clearing and deleting still work.',
 );
 const unavailable = {
   ...problemResponse(
@@ -193,7 +193,6 @@ export function openApiDocument(): OpenApiDocument {
             '404': notFound,
             '412': stale,
             '503': unavailable,
-            '507': full,
           },
         },
       },
@@ -219,7 +218,6 @@ export function openApiDocument(): OpenApiDocument {
             '404': lineNotFound,
             '412': stale,
             '503': unavailable,
-            '507': full,
           },
         },
       },
