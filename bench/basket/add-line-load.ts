@@ -11,24 +11,6 @@
 import { performance, type RecordableHistogram } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 
-/** A request as autocannon builds it. */
-interface RequestOptions {
-  method?: string;
-  path?: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
-
-type AutocannonOptions = Parameters<typeof autocannon>[0];
-/** The options used here beyond bench/lib/autocannon.d.ts's (as bench/transactions uses them). */
-interface AddLineOptions extends AutocannonOptions {
-  /** Requests to make in all; autocannon ends once each is answered. Overrides duration. */
-  amount: number;
-  headers: Record<string, string>;
-  requests: (RequestOptions & { setupRequest(request: RequestOptions): RequestOptions })[];
-}
-const startLoad = autocannon as (options: AddLineOptions) => ReturnType<typeof autocannon>;
-
 export interface AddLineWindow {
   /** Adds answered 200. */
   added: number;
@@ -130,7 +112,7 @@ export function addLineLoad(load: AddLineLoad) {
     async function run(latencyUs?: RecordableHistogram): Promise<AddLineWindow> {
       let next = 0;
       const started = performance.now();
-      const instance = startLoad({
+      const instance = autocannon({
         url: load.targetUrl,
         connections: load.connections,
         pipelining: 1,

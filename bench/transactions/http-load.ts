@@ -5,27 +5,6 @@
 import { performance, type RecordableHistogram } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 
-/** A request as autocannon builds it. */
-interface RequestOptions {
-  method?: string;
-  path?: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
-
-type AutocannonOptions = Parameters<typeof autocannon>[0];
-/**
- * The options used here beyond bench/lib/autocannon.d.ts's: a fixed number of requests, each
- * built by setupRequest (called before each one is sent) with its own key and body.
- */
-interface TransferOptions extends AutocannonOptions {
-  /** Requests to make in all; autocannon ends once each is answered. Overrides duration. */
-  amount: number;
-  headers: Record<string, string>;
-  requests: (RequestOptions & { setupRequest(request: RequestOptions): RequestOptions })[];
-}
-const startLoad = autocannon as (options: TransferOptions) => ReturnType<typeof autocannon>;
-
 export interface HttpWindow {
   /** Transfers answered 201. */
   created: number;
@@ -55,7 +34,7 @@ export function transferLoad(load: TransferLoad) {
     latencyUs?: RecordableHistogram,
   ): Promise<HttpWindow> {
     const started = performance.now();
-    const instance = startLoad({
+    const instance = autocannon({
       url: load.baseUrl,
       connections: load.connections,
       pipelining: 1,
