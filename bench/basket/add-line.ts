@@ -10,7 +10,7 @@ import { startRedis } from '@quadrants/basket/testing/redis';
 import { Redis } from 'ioredis';
 import { latencyHistogram, positiveIntFromEnv } from '../lib/load.ts';
 import { type ServerProcess, spawnServer, spawnService } from '../lib/spawn-server.ts';
-import { printTable, whole } from '../lib/table.ts';
+import { printTable, whole, wholeOrNa } from '../lib/table.ts';
 import {
   type AddLineWindow,
   addLineLoad,
@@ -195,7 +195,6 @@ function summary(side: Side, rssAtStart: number | null) {
   };
 }
 
-const micros = (value: number | null) => (value === null ? 'n/a' : whole(value));
 const oneDecimal = (value: number | null) => (value === null ? 'n/a' : value.toFixed(1));
 
 const redisServer = await startRedis();
@@ -301,9 +300,9 @@ try {
       whole(side.addsPerSecond),
       side.latencyMeanMs.toFixed(2),
       side.latencyP99Ms.toFixed(2),
-      micros(side.cpuMicrosPerAdd.loadGenerator),
-      micros(side.cpuMicrosPerAdd.server),
-      micros(side.cpuMicrosPerAdd.redis),
+      wholeOrNa(side.cpuMicrosPerAdd.loadGenerator),
+      wholeOrNa(side.cpuMicrosPerAdd.server),
+      wholeOrNa(side.cpuMicrosPerAdd.redis),
       side.scriptCallsPerAdd.toFixed(2),
       side.addsPerRedisRead === null ? 'n/a' : side.addsPerRedisRead.toFixed(2),
       oneDecimal(side.peakRssMiB),

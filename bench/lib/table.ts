@@ -9,6 +9,9 @@ export function printTable(header: readonly string[], rows: readonly (readonly s
 /** 1234567.8 → "1,234,568". */
 export const whole = (value: number): string => Math.round(value).toLocaleString('en');
 
+/** A whole number, or n/a for a figure this machine cannot give (no /proc, say). */
+export const wholeOrNa = (value: number | null): string => (value === null ? 'n/a' : whole(value));
+
 /** Bytes as MiB with one decimal, or "n/a" where the figure could not be read. */
 export const mib = (bytes: number | null): string =>
   bytes === null ? 'n/a' : (bytes / 2 ** 20).toFixed(1);

@@ -9,7 +9,7 @@ import type { RecordableHistogram } from 'node:perf_hooks';
 import { withDatabase } from '@quadrants/transactions/testing/postgres';
 import { latencyHistogram, positiveIntFromEnv } from '../lib/load.ts';
 import { type ServerProcess, spawnService } from '../lib/spawn-server.ts';
-import { printTable, whole } from '../lib/table.ts';
+import { printTable, whole, wholeOrNa } from '../lib/table.ts';
 import { transferLoad } from './http-load.ts';
 import {
   type Check,
@@ -233,7 +233,6 @@ async function pass(
 
 const microsPerTransfer = (seconds: number | null, side: Side) =>
   seconds === null ? null : (seconds / side.transfers) * 1e6;
-const micros = (value: number | null) => (value === null ? 'n/a' : whole(value));
 
 function summary(side: Side) {
   const cpu = {
@@ -284,9 +283,9 @@ function report(durability: Durability, sides: Summary[]) {
       whole(side.transfersPerSecond),
       side.latencyMeanMs.toFixed(2),
       side.latencyP99Ms.toFixed(2),
-      micros(side.cpuMicrosPerTransfer.loadGenerator),
-      micros(side.cpuMicrosPerTransfer.service),
-      micros(side.cpuMicrosPerTransfer.postgres),
+      wholeOrNa(side.cpuMicrosPerTransfer.loadGenerator),
+      wholeOrNa(side.cpuMicrosPerTransfer.service),
+      wholeOrNa(side.cpuMicrosPerTransfer.postgres),
       String(side.failures),
     ]),
   );

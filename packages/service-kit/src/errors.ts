@@ -44,14 +44,18 @@ export class Invalid extends AppError {
   }
 }
 
-/** Well-formed input that the domain cannot act on (a point outside a zone, say). */
+/**
+ * Well-formed input that the domain cannot act on (a point outside a zone, a transfer beyond
+ * the balance). `code` names the rule when clients may branch on it (insufficient_funds).
+ */
 export class Unprocessable extends AppError {
   readonly status = 422;
   readonly title = 'Unprocessable request';
   readonly errors: readonly FieldProblem[];
 
-  constructor(errors: readonly FieldProblem[], options: AppErrorOptions = {}) {
-    super('unprocessable', errors.map((e) => `${e.field}: ${e.detail}`).join('; '), options);
+  constructor(errors: readonly FieldProblem[], options: AppErrorOptions & { code?: string } = {}) {
+    const { code = 'unprocessable', ...rest } = options;
+    super(code, errors.map((e) => `${e.field}: ${e.detail}`).join('; '), rest);
     this.errors = errors;
   }
 }

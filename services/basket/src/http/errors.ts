@@ -1,7 +1,7 @@
 // basket's own errors, as the kit's typed errors: `translateErrors` sits at the end of the
 // service's routes and maps what the domain and the stores throw; the kit's one middleware
 // turns them into problem+json.
-import { AppError, type FieldProblem, NotFound, Unavailable } from '@quadrants/service-kit';
+import { AppError, NotFound, Unavailable, Unprocessable } from '@quadrants/service-kit';
 import type { ErrorRequestHandler } from 'express';
 import {
   BasketNotFound,
@@ -11,16 +11,6 @@ import {
   StoreUnavailable,
   VersionMismatch,
 } from '../domain/basket.ts';
-
-/** 422 with a code of its own: a change the basket's rules refuse. */
-export class Refused extends AppError {
-  readonly status = 422;
-  readonly title = 'Unprocessable request';
-
-  constructor(code: string, problem: FieldProblem) {
-    super(code, `${problem.field}: ${problem.detail}`, { extensions: { errors: [problem] } });
-  }
-}
 
 /** 412: If-Match names a version the basket is no longer at. */
 export class PreconditionFailed extends AppError {
@@ -51,7 +41,7 @@ const RETRY_AFTER_SECONDS = '1';
 
 export const translateErrors: ErrorRequestHandler = (error, req, res, next) => {
   if (error instanceof BasketRefused) {
-    next(new Refused(error.code, { field: error.field, detail: error.message }));
+    next(new Unprocessable([{ field: error.field, detail: error.message }], { code: error.code }));
   } else if (error instanceof BasketNotFound) {
     next(new NotFound('basket_not_found', error.message));
   } else if (error instanceof LineNotFound) {

@@ -1,13 +1,7 @@
 // transactions' own errors, as the kit's typed errors: the kit's one middleware turns them
 // into problem+json. `translateErrors` sits at the end of the service's routes and maps what
 // the domain and the database throw.
-import {
-  AppError,
-  Conflict,
-  type FieldProblem,
-  NotFound,
-  Unavailable,
-} from '@quadrants/service-kit';
+import { AppError, Conflict, NotFound, Unavailable, Unprocessable } from '@quadrants/service-kit';
 import type { ErrorRequestHandler } from 'express';
 import { isUnavailable } from '../data/database.ts';
 import { KeyInUse, KeyReused } from '../domain/idempotency.ts';
@@ -34,19 +28,9 @@ export const accountNotFound = (id: string) =>
 export const transferNotFound = (id: string) =>
   new NotFound('transfer_not_found', `no transfer has id ${id}`);
 
-/** 422 with a code of its own: a refused transfer, a key reused for another body. */
-export class Refused extends AppError {
-  readonly status = 422;
-  readonly title = 'Unprocessable request';
-
-  constructor(code: string, problem: FieldProblem) {
-    super(code, `${problem.field}: ${problem.detail}`, { extensions: { errors: [problem] } });
-  }
-}
-
 /** A refused transfer as the 422 the client gets (and a replay gets again). */
 export const refusedAsProblem = (error: TransferRefused) =>
-  new Refused(error.code, { field: error.field, detail: error.message });
+  new Unprocessable([{ field: error.field, detail: error.message }], { code: error.code });
 
 /** How soon a client may try again after a 409 or a 503: one second. */
 const RETRY_AFTER_SECONDS = '1';
@@ -57,7 +41,9 @@ export const translateErrors: ErrorRequestHandler = (error, _req, res, next) => 
     next(new Conflict('idempotency_key_in_use', error.message));
   } else if (error instanceof KeyReused) {
     next(
-      new Refused('idempotency_key_reused', { field: 'Idempotency-Key', detail: error.message }),
+      new Unprocessable([{ field: 'Idempotency-Key', detail: error.message }], {
+        code: 'idempotency_key_reused',
+      }),
     );
   } else if (error instanceof TransferRefused) {
     next(refusedAsProblem(error));
