@@ -38,8 +38,10 @@ export class Invalid extends AppError {
   readonly title = 'Invalid request';
   readonly errors: readonly FieldProblem[];
 
-  constructor(errors: readonly FieldProblem[], options: AppErrorOptions = {}) {
-    super('invalid', errors.map((e) => `${e.field}: ${e.detail}`).join('; '), options);
+  /** `code` names the rule when clients may branch on it (file_missing); `invalid` otherwise. */
+  constructor(errors: readonly FieldProblem[], options: AppErrorOptions & { code?: string } = {}) {
+    const { code = 'invalid', ...rest } = options;
+    super(code, errors.map((e) => `${e.field}: ${e.detail}`).join('; '), rest);
     this.errors = errors;
   }
 }

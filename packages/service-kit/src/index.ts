@@ -26,6 +26,15 @@ export {
 export { createHealth, type Health, type ReadinessCheck } from './health.ts';
 export { createServiceApp, type ServiceAppOptions } from './http.ts';
 export {
+  fingerprint,
+  KEY_PATTERN,
+  KeyInUse,
+  type KeyProblem,
+  KeyReused,
+  keyProblem,
+  type StoredResponse,
+} from './idempotency.ts';
+export {
   type Closer,
   createLifecycle,
   type ErrorEmitter,

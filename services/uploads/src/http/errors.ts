@@ -1,0 +1,128 @@
+// uploads' own errors, as the kit's typed errors: `translateErrors` sits at the end of the
+// service's routes and maps what multer, the domain and the volume throw; the kit's one
+// middleware turns them into problem+json.
+import {
+  AppError,
+  Conflict,
+  dropRestOfBody,
+  Invalid,
+  KeyInUse,
+  KeyReused,
+  NotFound,
+  TooLarge,
+  Unavailable,
+  Unprocessable,
+  UnsupportedMediaType,
+} from '@quadrants/service-kit';
+import type { ErrorRequestHandler } from 'express';
+import { MulterError } from 'multer';
+import { StorageFull, StorageUnavailable, TypeRefused, UploadNotFound } from '../domain/uploads.ts';
+import { FIELD_NAME_BYTES, FIELD_VALUE_BYTES } from './multipart.ts';
+
+/** 507: the volume is full; nothing was stored, and what is stored is untouched. */
+export class InsufficientStorage extends AppError {
+  readonly status = 507;
+  readonly title = 'Insufficient storage';
+}
+
+/** 400 about the Idempotency-Key header: not one value of 1–255 visible ASCII characters. */
+export class BadIdempotencyKey extends AppError {
+  readonly status = 400;
+  readonly title = 'Invalid request';
+
+  constructor() {
+    super(
+      'idempotency_key_invalid',
+      'the Idempotency-Key header must be one value of 1–255 visible ASCII characters',
+      { extensions: { errors: [{ field: 'Idempotency-Key', detail: 'is invalid' }] } },
+    );
+  }
+}
+
+/** multer's and busboy's refusals, each with a code of its own. */
+function fromMultipart(error: MulterError, limits: { maxFileSize: number; maxFields: number }) {
+  const field = error.field ?? '(body)';
+  switch (error.code) {
+    case 'LIMIT_FILE_SIZE':
+      return new TooLarge('file_too_large', `the file is larger than ${limits.maxFileSize} bytes`, {
+        extensions: { limit: limits.maxFileSize },
+      });
+    case 'LIMIT_FILE_COUNT':
+    case 'LIMIT_UNEXPECTED_FILE':
+      return new Invalid([{ field, detail: 'send exactly one file, in the part named "file"' }], {
+        code: 'unexpected_file',
+      });
+    case 'LIMIT_FIELD_COUNT':
+    case 'LIMIT_PART_COUNT':
+      return new TooLarge(
+        'too_many_fields',
+        `send at most ${limits.maxFields} fields beside the file`,
+      );
+    case 'LIMIT_FIELD_KEY':
+      return new TooLarge(
+        'field_name_too_long',
+        `a field name may have at most ${FIELD_NAME_BYTES} bytes`,
+      );
+    case 'LIMIT_FIELD_VALUE':
+      return new TooLarge(
+        'field_too_large',
+        `${field}: a field may have at most ${FIELD_VALUE_BYTES} bytes`,
+      );
+    default:
+      return new Invalid([{ field, detail: error.message }], { code: 'field_invalid' });
+  }
+}
+
+/** busboy's words for a body that is not multipart/form-data as it says. */
+const MALFORMED =
+  /^(Malformed|Unexpected end of form|Multipart: Boundary not found|Unexpected end of)/;
+
+export function translateErrors(limits: {
+  maxFileSize: number;
+  maxFields: number;
+}): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    // An answer before the body was read: read and drop the rest, then close the connection.
+    if (!req.complete && req.readable) {
+      res.setHeader('Connection', 'close');
+      dropRestOfBody(req);
+    }
+    if (error instanceof MulterError) {
+      next(fromMultipart(error, limits));
+    } else if (error instanceof TypeRefused) {
+      next(
+        new UnsupportedMediaType(error.code, error.message, {
+          extensions: {
+            declared: error.declared,
+            ...(error.sniffed ? { sniffed: error.sniffed } : {}),
+          },
+        }),
+      );
+    } else if (error instanceof UploadNotFound) {
+      next(new NotFound('upload_not_found', error.message));
+    } else if (error instanceof KeyInUse) {
+      res.setHeader('Retry-After', '1');
+      next(new Conflict('idempotency_key_in_use', error.message));
+    } else if (error instanceof KeyReused) {
+      next(
+        new Unprocessable([{ field: 'Idempotency-Key', detail: error.message }], {
+          code: 'idempotency_key_reused',
+        }),
+      );
+    } else if (error instanceof StorageFull) {
+      next(new InsufficientStorage('storage_full', error.message, { cause: error.cause }));
+    } else if (error instanceof StorageUnavailable) {
+      res.setHeader('Retry-After', '5');
+      next(new Unavailable('storage_unavailable', error.message, { cause: error.cause }));
+    } else if (error instanceof Error && MALFORMED.test(error.message)) {
+      next(
+        new Invalid(
+          [{ field: '(body)', detail: `is not valid multipart/form-data: ${error.message}` }],
+          { code: 'multipart_invalid' },
+        ),
+      );
+    } else {
+      next(error);
+    }
+  };
+}

@@ -1,0 +1,125 @@
+// multipart/form-data through multer, with a storage engine of this service's own: the file
+// part streams into a new file in tmp/ while its SHA-256 is computed and its first bytes are
+// sniffed, and is fsynced when it ends. Nothing is ever held whole in memory, and a part whose
+// bytes contradict its type is stopped at its first 4 kB.
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Request, RequestHandler } from 'express';
+import { fileTypeFromBuffer, supportedMimeTypes } from 'file-type';
+import multer, { type StorageEngine } from 'multer';
+import { storageError } from '../data/files.ts';
+import type { ObjectStore, StagedFile } from '../data/object-store.ts';
+import { decideType } from '../domain/uploads.ts';
+
+/** What file-type needs to see to recognise any format it knows. */
+const SAMPLE_BYTES = 4_100;
+
+/** A file part as the route receives it: multer's description plus the staged bytes. */
+export interface ReceivedFile extends Express.Multer.File, StagedFile {
+  /** The type it is kept as (decideType): declared and seen agree, and it is allowed. */
+  type: string;
+}
+
+export interface MultipartOptions {
+  store: ObjectStore;
+  allowedTypes: readonly string[];
+  maxFileSize: number;
+  maxFields: number;
+}
+
+/** The longest field name and value a metadata field may have. */
+export const FIELD_NAME_BYTES = 64;
+export const FIELD_VALUE_BYTES = 1_024;
+
+function stagingEngine({ store, allowedTypes }: MultipartOptions): StorageEngine {
+  return {
+    _handleFile(_req, file, done) {
+      const path = store.stagingPath();
+      const hash = createHash('sha256');
+      let size = 0;
+      let sample: Buffer[] | undefined = [];
+      let sampled = 0;
+      let type: string | undefined;
+
+      const judge = async () => {
+        const head = Buffer.concat(sample ?? []);
+        sample = undefined;
+        const sniffed = (await fileTypeFromBuffer(head))?.mime;
+        type = decideType({
+          declared: file.mimetype,
+          sniffed,
+          recognisable: supportedMimeTypes,
+          allowed: allowedTypes,
+        });
+      };
+
+      const tap = new Transform({
+        transform(chunk: Buffer, _encoding, next) {
+          hash.update(chunk);
+          size += chunk.length;
+          if (sample === undefined) return next(null, chunk);
+          sample.push(chunk);
+          sampled += chunk.length;
+          if (sampled < SAMPLE_BYTES) return next(null, chunk);
+          judge().then(() => next(null, chunk), next);
+        },
+        flush(next) {
+          if (sample === undefined) return next();
+          judge().then(() => next(), next);
+        },
+      });
+      // flush: fsync before close, so a file that is linked into objects/ is on the disk.
+      const out = createWriteStream(path, { flags: 'wx', mode: 0o640, flush: true });
+      pipeline(file.stream, tap, out).then(
+        () => {
+          const staged: Partial<ReceivedFile> = {
+            path,
+            id: hash.digest('hex'),
+            size,
+            type: type ?? 'application/octet-stream',
+          };
+          done(null, staged);
+        },
+        async (error: unknown) => {
+          // multer removes only files it was told about; this one it never was.
+          await store.discard(path).catch(() => {});
+          done(storageError(error) as Error);
+        },
+      );
+    },
+    _removeFile(_req, file, done) {
+      store.discard(file.path).then(() => done(null), done);
+    },
+  };
+}
+
+/**
+ * The middleware reading one upload: exactly one file part named `file`, at most `maxFields`
+ * text parts, within the size limits; its errors are multer's (MulterError), the domain's
+ * (TypeRefused) or the volume's.
+ */
+export function readUpload(options: MultipartOptions): RequestHandler {
+  return multer({
+    storage: stagingEngine(options),
+    limits: {
+      fileSize: options.maxFileSize,
+      files: 1,
+      fields: options.maxFields,
+      parts: options.maxFields + 1,
+      fieldNameSize: FIELD_NAME_BYTES,
+      fieldSize: FIELD_VALUE_BYTES,
+      headerPairs: 20,
+      fieldNestingDepth: 0,
+    },
+    // Names arrive as the browser sends them; only the last segment is ever kept anyway.
+    preservePath: false,
+    defParamCharset: 'utf8',
+  }).single('file');
+}
+
+/** The file part of a request readUpload has read, if there was one. */
+export function receivedFile(req: Request): ReceivedFile | undefined {
+  return req.file as ReceivedFile | undefined;
+}

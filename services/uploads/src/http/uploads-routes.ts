@@ -1,0 +1,201 @@
+// The HTTP face of uploads: read the multipart body into tmp/ (multipart.ts), decide with the
+// domain, commit through the store, and answer; serve stored bytes with the headers a cache
+// and a download manager need. Thin: the rules live in domain/ and data/.
+import {
+  AppError,
+  fingerprint,
+  Invalid,
+  KEY_PATTERN,
+  KeyReused,
+  parseOrThrow,
+  type StoredResponse,
+  TooLarge,
+} from '@quadrants/service-kit';
+import express, { type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import type { KeyClaim, KeyStore } from '../data/key-store.ts';
+import type { ObjectStore } from '../data/object-store.ts';
+import { sanitiseFileName, type Upload, UploadNotFound } from '../domain/uploads.ts';
+import { BadIdempotencyKey } from './errors.ts';
+import { type MultipartOptions, readUpload, receivedFile } from './multipart.ts';
+
+export interface UploadsRoutesOptions extends Omit<MultipartOptions, 'store'> {
+  store: ObjectStore;
+  keys: KeyStore;
+}
+
+/** 412: If-Match or If-Unmodified-Since on GET names another version. */
+class PreconditionFailed extends AppError {
+  readonly status = 412;
+  readonly title = 'Precondition failed';
+}
+
+/** 416: the Range asks for bytes the file does not have. */
+class RangeNotSatisfiable extends AppError {
+  readonly status = 416;
+  readonly title = 'Range not satisfiable';
+}
+
+const fieldsSchema = z.record(
+  z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a field name is letters, digits, ".", "_" or "-"'),
+  z.string({ error: 'send each field once, as text' }),
+);
+
+/** Room in a request beyond the file: the fields, their part headers and the boundaries. */
+const ENVELOPE_BYTES = 64 * 1024;
+
+function uploadUrl(id: string) {
+  return `/uploads/${id}`;
+}
+
+function answer(upload: Upload, created: boolean): StoredResponse {
+  return {
+    status: created ? 201 : 200,
+    headers: { Location: uploadUrl(upload.id), ETag: `"${upload.id}"` },
+    body: upload,
+  };
+}
+
+function send(res: Response, { status, headers, body }: StoredResponse, replayed: boolean): void {
+  res.status(status).set(headers);
+  if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+  res.json(body);
+}
+
+/** Runs readUpload as a promise, so the route can keep its key claim around it. */
+function readBody(reader: express.RequestHandler, req: Request, res: Response): Promise<void> {
+  return new Promise((resolve, reject) => {
+    reader(req, res, (error?: unknown) => (error ? reject(error) : resolve()));
+  });
+}
+
+/** RFC 6266 Content-Disposition with the kept name, ASCII fallback and UTF-8 form. */
+function disposition(upload: Upload): string {
+  const kind = upload.type.startsWith('image/') ? 'inline' : 'attachment';
+  const ascii = upload.name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(upload.name)}`;
+}
+
+export function uploadsRoutes(options: UploadsRoutesOptions): Router {
+  const { store, keys, maxFileSize } = options;
+  const reader = readUpload(options);
+  const router = express.Router();
+
+  router.post('/uploads', async (req, res) => {
+    const key = req.headers['idempotency-key'];
+    if (key !== undefined && (Array.isArray(key) || !KEY_PATTERN.test(key))) {
+      throw new BadIdempotencyKey();
+    }
+    const declared = Number(req.headers['content-length']);
+    if (declared > maxFileSize + ENVELOPE_BYTES) {
+      throw new TooLarge('file_too_large', `the file is larger than ${maxFileSize} bytes`, {
+        extensions: { limit: maxFileSize },
+      });
+    }
+
+    let claim: KeyClaim | undefined;
+    let staged: string | undefined;
+    try {
+      // Before the body: a second request with a key in flight answers 409 at once.
+      if (key !== undefined) claim = await keys.claim(key);
+      await readBody(reader, req, res);
+      const file = receivedFile(req);
+      staged = file?.path;
+      if (file === undefined) {
+        throw new Invalid(
+          [{ field: 'file', detail: 'is required: send the file in a part named "file"' }],
+          { code: 'file_missing' },
+        );
+      }
+      const fields = parseOrThrow(fieldsSchema, { ...req.body }, 'fields');
+      const print = fingerprint({
+        sha256: file.id,
+        name: file.originalname,
+        type: file.mimetype,
+        fields,
+      });
+      if (claim?.stored) {
+        if (claim.stored.fingerprint !== print) throw new KeyReused();
+        send(res, claim.stored.response, true);
+        return;
+      }
+      const { created, upload } = await store.commit(file, {
+        name: sanitiseFileName(file.originalname),
+        type: file.type,
+        fields,
+      });
+      req.log.info(
+        { uploadId: upload.id, size: upload.size, created },
+        created ? 'upload stored' : 'upload already stored',
+      );
+      let response = answer(upload, created);
+      if (claim) {
+        const kept = await claim.complete({ fingerprint: print, response });
+        if (kept.fingerprint !== print) throw new KeyReused();
+        response = kept.response;
+      }
+      send(res, response, false);
+    } finally {
+      if (staged !== undefined) await store.discard(staged);
+      await claim?.release();
+    }
+  });
+
+  router.get('/uploads/:id/meta', async (req, res) => {
+    const { upload } = await store.find(req.params.id);
+    res.setHeader('ETag', `"${upload.id}"`);
+    res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+    if (req.fresh) {
+      res.status(304).end();
+      return;
+    }
+    res.json(upload);
+  });
+
+  // GET and HEAD (express routes HEAD to GET): Range, If-None-Match, If-Modified-Since and
+  // If-Range are send's, against the ETag set here.
+  router.get('/uploads/:id', async (req, res, next) => {
+    const { upload, path } = await store.find(req.params.id);
+    res.setHeader('Content-Type', upload.type);
+    res.setHeader('ETag', `"${upload.id}"`);
+    // Content-addressed: the bytes under an id never change.
+    res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+    res.setHeader('Content-Disposition', disposition(upload));
+    // Never run as a page, whatever the bytes are.
+    res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+    res.sendFile(
+      path,
+      { etag: false, lastModified: true, acceptRanges: true, cacheControl: false },
+      (error?: Error & { status?: number; code?: string }) => {
+        if (error === undefined || res.headersSent) return;
+        res.removeHeader('Content-Disposition');
+        res.removeHeader('Cache-Control');
+        if (error.status === 412) {
+          next(
+            new PreconditionFailed(
+              'precondition_failed',
+              'the upload does not match If-Match or If-Unmodified-Since',
+            ),
+          );
+        } else if (error.status === 416) {
+          next(
+            new RangeNotSatisfiable(
+              'range_not_satisfiable',
+              `the upload has ${upload.size} bytes; ask for a range within them`,
+            ),
+          );
+        } else if (error.code === 'ENOENT') {
+          next(new UploadNotFound(upload.id));
+        } else if (error.code === 'ECONNABORTED' || error.code === 'ECONNRESET') {
+          // the client went away mid-download: nothing to answer
+        } else {
+          next(error);
+        }
+      },
+    );
+  });
+
+  return router;
+}
