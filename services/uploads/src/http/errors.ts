@@ -85,7 +85,7 @@ export function translateErrors(limits: {
     // An answer before the body was read: read and drop the rest, then close the connection.
     if (!req.complete && req.readable) {
       res.setHeader('Connection', 'close');
-      dropRestOfBody(req);
+      res.once('finish', () => dropRestOfBody(req));
     }
     if (error instanceof MulterError) {
       next(fromMultipart(error, limits));

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Request, RequestHandler } from 'express';
+import type { Request, Response } from 'express';
 import { fileTypeFromBuffer, supportedMimeTypes } from 'file-type';
 import multer, { type StorageEngine } from 'multer';
 import { storageError } from '../data/files.ts';
@@ -33,9 +33,12 @@ export interface MultipartOptions {
 export const FIELD_NAME_BYTES = 64;
 export const FIELD_VALUE_BYTES = 1_024;
 
-function stagingEngine({ store, allowedTypes }: MultipartOptions): StorageEngine {
+/** Each request's file parts still being written or removed, so the route can wait for them. */
+type Pending = WeakMap<Request, Promise<unknown>[]>;
+
+function stagingEngine({ store, allowedTypes }: MultipartOptions, pending: Pending): StorageEngine {
   return {
-    _handleFile(_req, file, done) {
+    _handleFile(req, file, done) {
       const path = store.stagingPath();
       const hash = createHash('sha256');
       let size = 0;
@@ -72,7 +75,7 @@ function stagingEngine({ store, allowedTypes }: MultipartOptions): StorageEngine
       });
       // flush: fsync before close, so a file that is linked into objects/ is on the disk.
       const out = createWriteStream(path, { flags: 'wx', mode: 0o640, flush: true });
-      pipeline(file.stream, tap, out).then(
+      const written = pipeline(file.stream, tap, out).then(
         () => {
           const staged: Partial<ReceivedFile> = {
             path,
@@ -88,6 +91,7 @@ function stagingEngine({ store, allowedTypes }: MultipartOptions): StorageEngine
           done(storageError(error) as Error);
         },
       );
+      pending.set(req, [...(pending.get(req) ?? []), written]);
     },
     _removeFile(_req, file, done) {
       store.discard(file.path).then(() => done(null), done);
@@ -95,14 +99,25 @@ function stagingEngine({ store, allowedTypes }: MultipartOptions): StorageEngine
   };
 }
 
-/**
- * The middleware reading one upload: exactly one file part named `file`, at most `maxFields`
- * text parts, within the size limits; its errors are multer's (MulterError), the domain's
- * (TypeRefused) or the volume's.
- */
-export function readUpload(options: MultipartOptions): RequestHandler {
-  return multer({
-    storage: stagingEngine(options),
+export interface UploadReader {
+  /**
+   * Reads one upload: exactly one file part named `file`, at most `maxFields` text parts,
+   * within the size limits. Its errors are multer's (MulterError), the domain's (TypeRefused)
+   * or the volume's.
+   */
+  read(req: Request, res: Response): Promise<void>;
+  /**
+   * Resolves once every file part of `req` is written or removed. multer may answer an error
+   * before a failed part's temporary file is gone; the route waits for this, so that an
+   * answer means the disk is as it will stay.
+   */
+  settled(req: Request): Promise<void>;
+}
+
+export function uploadReader(options: MultipartOptions): UploadReader {
+  const pending: Pending = new WeakMap();
+  const middleware = multer({
+    storage: stagingEngine(options, pending),
     limits: {
       fileSize: options.maxFileSize,
       files: 1,
@@ -117,6 +132,15 @@ export function readUpload(options: MultipartOptions): RequestHandler {
     preservePath: false,
     defParamCharset: 'utf8',
   }).single('file');
+  return {
+    read: (req, res) =>
+      new Promise((resolve, reject) => {
+        middleware(req, res, (error?: unknown) => (error ? reject(error) : resolve()));
+      }),
+    async settled(req) {
+      await Promise.allSettled(pending.get(req) ?? []);
+    },
+  };
 }
 
 /** The file part of a request readUpload has read, if there was one. */

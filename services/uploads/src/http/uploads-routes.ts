@@ -17,7 +17,7 @@ import type { KeyClaim, KeyStore } from '../data/key-store.ts';
 import type { ObjectStore } from '../data/object-store.ts';
 import { sanitiseFileName, type Upload, UploadNotFound } from '../domain/uploads.ts';
 import { BadIdempotencyKey } from './errors.ts';
-import { type MultipartOptions, readUpload, receivedFile } from './multipart.ts';
+import { type MultipartOptions, receivedFile, uploadReader } from './multipart.ts';
 
 export interface UploadsRoutesOptions extends Omit<MultipartOptions, 'store'> {
   store: ObjectStore;
@@ -64,13 +64,6 @@ function send(res: Response, { status, headers, body }: StoredResponse, replayed
   res.json(body);
 }
 
-/** Runs readUpload as a promise, so the route can keep its key claim around it. */
-function readBody(reader: express.RequestHandler, req: Request, res: Response): Promise<void> {
-  return new Promise((resolve, reject) => {
-    reader(req, res, (error?: unknown) => (error ? reject(error) : resolve()));
-  });
-}
-
 /** RFC 6266 Content-Disposition with the kept name, ASCII fallback and UTF-8 form. */
 function disposition(upload: Upload): string {
   const kind = upload.type.startsWith('image/') ? 'inline' : 'attachment';
@@ -78,9 +71,18 @@ function disposition(upload: Upload): string {
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(upload.name)}`;
 }
 
+/**
+ * A request's Cache-Control speaks to caches (RFC 9111 §5.2.1); the origin evaluates
+ * If-None-Match and If-Modified-Since whatever it says (RFC 9110 §13.2.1). fetch() sends
+ * `no-cache` with every conditional request, which would otherwise turn each 304 into a 200.
+ */
+function preconditionsOnly(req: Request): void {
+  delete req.headers['cache-control'];
+}
+
 export function uploadsRoutes(options: UploadsRoutesOptions): Router {
   const { store, keys, maxFileSize } = options;
-  const reader = readUpload(options);
+  const reader = uploadReader(options);
   const router = express.Router();
 
   router.post('/uploads', async (req, res) => {
@@ -100,7 +102,7 @@ export function uploadsRoutes(options: UploadsRoutesOptions): Router {
     try {
       // Before the body: a second request with a key in flight answers 409 at once.
       if (key !== undefined) claim = await keys.claim(key);
-      await readBody(reader, req, res);
+      await reader.read(req, res);
       const file = receivedFile(req);
       staged = file?.path;
       if (file === undefined) {
@@ -138,6 +140,7 @@ export function uploadsRoutes(options: UploadsRoutesOptions): Router {
       }
       send(res, response, false);
     } finally {
+      await reader.settled(req);
       if (staged !== undefined) await store.discard(staged);
       await claim?.release();
     }
@@ -145,6 +148,7 @@ export function uploadsRoutes(options: UploadsRoutesOptions): Router {
 
   router.get('/uploads/:id/meta', async (req, res) => {
     const { upload } = await store.find(req.params.id);
+    preconditionsOnly(req);
     res.setHeader('ETag', `"${upload.id}"`);
     res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
     if (req.fresh) {
@@ -158,6 +162,7 @@ export function uploadsRoutes(options: UploadsRoutesOptions): Router {
   // If-Range are send's, against the ETag set here.
   router.get('/uploads/:id', async (req, res, next) => {
     const { upload, path } = await store.find(req.params.id);
+    preconditionsOnly(req);
     res.setHeader('Content-Type', upload.type);
     res.setHeader('ETag', `"${upload.id}"`);
     // Content-addressed: the bytes under an id never change.
