@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 
 /** The kinds of backing store a service may keep its data in. */
-export type StoreKind = 'postgres' | 'redis';
+export type StoreKind = 'postgres' | 'redis' | 'disk';
 
 export interface ServiceSpec {
   name: string;
@@ -20,7 +20,9 @@ export interface ServiceSpec {
    * The backing store it keeps its data in, if any. `pnpm start` gives a `postgres` service
    * DATABASE_URL: the variable's own value when it is set, else an embedded PostgreSQL. A
    * `redis` service gets REDIS_URL's server when that is set, else its in-process store
-   * (BASKET_STORE=memory for basket).
+   * (BASKET_STORE=memory for basket). A `disk` service writes one directory that all its
+   * replicas share (diskEnv): `pnpm start` gives it <NAME>_DIR's own value when that is set,
+   * else .data/<name>/ under the repository; the e2e local target a new temporary directory.
    */
   store?: StoreKind;
   /** A one-shot `pnpm start` runs to completion before the service (its schema migrations). */
@@ -29,11 +31,15 @@ export interface ServiceSpec {
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+/** `service`'s own variable of that `suffix`: UPLOADS_DIR for uploads' DIR. */
+export const variableOf = (service: string, suffix: string): string =>
+  `${service.toUpperCase().replaceAll('-', '_')}_${suffix}`;
+
 function service(name: string, port: number, replicas: number): ServiceSpec {
   return {
     name,
     port,
-    portVariable: `${name.toUpperCase().replaceAll('-', '_')}_PORT`,
+    portVariable: variableOf(name, 'PORT'),
     replicas,
     entry: `${root}services/${name}/src/main.ts`,
   };
@@ -45,6 +51,8 @@ export const services: readonly ServiceSpec[] = [
     store: 'postgres',
     migrate: `${root}services/transactions/src/migrate.ts`,
   },
+  // Two replicas on one directory in the e2e suite, as on one volume in compose and Kubernetes.
+  { ...service('uploads', 8082, 2), store: 'disk' },
   service('geo', 8084, 2),
   // Two replicas on one Redis in the e2e suite, as in Kubernetes. `pnpm start` runs one process
   // of every service anyway, and without REDIS_URL it must: the memory store lives in it.
@@ -55,4 +63,22 @@ export function serviceNamed(name: string): ServiceSpec {
   const spec = services.find((s) => s.name === name);
   if (!spec) throw new Error(`no service named ${name}`);
   return spec;
+}
+
+/**
+ * What replica `replica` (1, 2, …) of a `disk` service gets: <NAME>_DIR, the directory every
+ * replica shares, and <NAME>_INSTANCE, the name its temporary files carry there (at start-up a
+ * replica sweeps those of its own name). A container's or pod's default, its hostname, is
+ * unique; processes on one machine share one, so each gets `<name>-<replica>`. A process
+ * started in place of a dead one takes its number, and so sweeps what the dead one left.
+ */
+export function diskEnv(
+  service: ServiceSpec,
+  directory: string,
+  replica: number,
+): Record<string, string> {
+  return {
+    [variableOf(service.name, 'DIR')]: directory,
+    [variableOf(service.name, 'INSTANCE')]: `${service.name}-${replica}`,
+  };
 }

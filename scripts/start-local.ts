@@ -6,10 +6,14 @@
 // set, else an embedded PostgreSQL (PGlite, scripts/embedded-postgres.ts) with its data in
 // .data/pglite/; its migrations run to completion before it starts. A service that keeps its
 // data in Redis (basket) gets REDIS_URL's server when that is set, else its memory store
-// (BASKET_STORE=memory): its state then lives in its one process and ends with it. Ctrl-C
-// stops every service, then the embedded PostgreSQL, and exits 0.
+// (BASKET_STORE=memory): its state then lives in its one process and ends with it. A service
+// that keeps its data on a disk (uploads) gets its directory: <NAME>_DIR's own value when it is
+// set, else .data/<name>/, which outlives `pnpm start`. Ctrl-C stops every service, then the
+// embedded PostgreSQL, and exits 0.
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { styleText } from 'node:util';
 import { prettyFactory } from 'pino-pretty';
 import {
@@ -24,7 +28,7 @@ import {
   startProcess,
   stopProcess,
 } from './local-processes.ts';
-import { type ServiceSpec, services } from './services.ts';
+import { diskEnv, type ServiceSpec, services, variableOf } from './services.ts';
 
 let stopSignal: NodeJS.Signals | undefined;
 const stopRequested = Promise.withResolvers<undefined>();
@@ -151,6 +155,8 @@ interface Store {
   env: Record<string, string>;
   /** Where it is, for the summary: never a password. */
   where: string;
+  /** What the summary calls it, when not "<name>'s store". */
+  label?: string;
 }
 
 /** DATABASE_URL's server when it is set, else the embedded PostgreSQL, started here for `users`. */
@@ -204,6 +210,28 @@ function redisStore(service: ServiceSpec): Store {
   };
 }
 
+/** Where `pnpm start` keeps a `disk` service's files (.data/ is gitignored). */
+const dataRoot = fileURLToPath(new URL('../.data/', import.meta.url));
+
+/**
+ * What a `disk` service gets: its <NAME>_DIR when that is set, else .data/<name>/ (created
+ * here), as replica 1 of one (diskEnv). Its files stay there when `pnpm start` stops; delete
+ * the directory to start empty.
+ */
+function diskStore(service: ServiceSpec): Store {
+  const variable = variableOf(service.name, 'DIR');
+  const own = process.env[variable]?.trim();
+  const directory = resolve(own || join(dataRoot, service.name));
+  mkdirSync(directory, { recursive: true });
+  const inside = relative(process.cwd(), directory);
+  const shown = inside && !inside.startsWith('..') ? inside : directory;
+  return {
+    env: diskEnv(service, directory, 1),
+    label: `${service.name} files`,
+    where: own ? `${shown} (${variable})` : `${shown} (kept when it stops; delete it to empty it)`,
+  };
+}
+
 /** Stops every service; false when one of them ended with an error. */
 async function stopAll(): Promise<boolean> {
   const codes = await Promise.all(running.map((p) => stopProcess(p)));
@@ -240,17 +268,24 @@ if (postgresUsers.length > 0) {
   }
 }
 
-const redisStores = new Map(
-  plan
-    .filter(({ service }) => service.store === 'redis')
-    .map(({ service }) => [service.name, redisStore(service)]),
-);
+/** The stores each service has to itself: Redis or its memory, a directory. */
+const ownStores = new Map<string, Store>();
+for (const { service } of plan) {
+  if (service.store === 'redis') ownStores.set(service.name, redisStore(service));
+  if (service.store === 'disk') {
+    try {
+      ownStores.set(service.name, diskStore(service));
+    } catch (error) {
+      say(`${service.name}'s directory: ${(error as Error).message}`);
+      await finish(1);
+    }
+  }
+}
 
 /** Where `service`'s store is, as variables for its environment. */
 function storeEnv(service: ServiceSpec): Record<string, string> {
   if (service.store === 'postgres') return database?.env ?? {};
-  if (service.store === 'redis') return redisStores.get(service.name)?.env ?? {};
-  return {};
+  return ownStores.get(service.name)?.env ?? {};
 }
 
 try {
@@ -282,8 +317,8 @@ if (!stopSignal) {
     console.log(`  ${service.name.padEnd(14)} ${url}${moved}`);
   }
   if (database) console.log(`  ${'PostgreSQL'.padEnd(14)} ${database.where}`);
-  for (const [name, store] of redisStores) {
-    console.log(`  ${`${name}'s store`.padEnd(14)} ${store.where}`);
+  for (const [name, store] of ownStores) {
+    console.log(`  ${(store.label ?? `${name}'s store`).padEnd(14)} ${store.where}`);
   }
   console.log('Ctrl-C stops every service.\n');
 
