@@ -44,6 +44,13 @@ export interface LongRunningWorkload {
    */
   readonly disruptionBudget?: boolean;
   /**
+   * Its replicas always on different nodes: a topologySpreadConstraint over
+   * `kubernetes.io/hostname` that selects its pods, with maxSkew 1 and DoNotSchedule. For a
+   * service whose promise is about several nodes at once (uploads: one volume written from
+   * two nodes), where two replicas on one node would pass without proving it.
+   */
+  readonly spreadOverNodes?: boolean;
+  /**
    * Never more than one pod, not even during a rollout: replicas 1 and, for a Deployment,
    * strategy Recreate. A store's only copy of its data is not something to run twice.
    */
@@ -122,8 +129,12 @@ export const quadrantContract = {
       {
         kind: 'Deployment',
         name: 'uploads',
+        // One directory every replica writes, on every node at once.
         storage: { type: 'claim', accessMode: 'ReadWriteMany' },
         minReplicas: 2,
+        disruptionBudget: true,
+        // Two pods on one node would pass on a disk that is not shared at all.
+        spreadOverNodes: true,
       },
     ],
   },
@@ -196,9 +207,9 @@ export type ServiceName = keyof typeof quadrantContract;
  * service, checked against the variant's contract.
  */
 export const overlayServices: Readonly<Record<string, readonly ServiceName[]>> = {
-  cloud: ['transactions', 'geo', 'basket'],
-  kind: ['transactions', 'geo', 'basket'],
-  'kind-persistent-basket': ['transactions', 'geo', 'basket+persistent-basket'],
+  cloud: ['transactions', 'geo', 'basket', 'uploads'],
+  kind: ['transactions', 'geo', 'basket', 'uploads'],
+  'kind-persistent-basket': ['transactions', 'geo', 'basket+persistent-basket', 'uploads'],
 };
 
 /** The services the contract check covers for these objects: expected ones and present ones. */
@@ -303,6 +314,7 @@ function longRunningProblems(
 ): Problem[] {
   return [
     ...(workload.disruptionBudget ? budgetProblems(object, objects) : []),
+    ...(workload.spreadOverNodes ? spreadProblems(object) : []),
     ...(workload.onePodAtATime ? onePodProblems(object) : []),
     ...flagProblems(object, workload.flags ?? {}),
     ...(workload.ingressOnlyFrom === undefined
@@ -352,6 +364,31 @@ function budgetProblems(object: K8sObject, objects: readonly K8sObject[]): Probl
       ? [['', `${refOf(budget)} lets no pod be evicted, so no node drain could ever finish`]]
       : [];
   });
+}
+
+/** Some constraint keeps its pods one to a node: hostname, maxSkew 1, DoNotSchedule, its pods. */
+function spreadProblems(object: K8sObject): Problem[] {
+  const template = podTemplateOf(object);
+  if (template === undefined) return [];
+  const labels = template.metadata.labels ?? {};
+  const spreads = template.spec.topologySpreadConstraints;
+  const spreadsOverNodes = (Array.isArray(spreads) ? spreads : []).some(
+    (constraint) =>
+      constraint.topologyKey === 'kubernetes.io/hostname' &&
+      constraint.maxSkew === 1 &&
+      constraint.whenUnsatisfiable === 'DoNotSchedule' &&
+      constraint.labelSelector !== undefined &&
+      selectorMatches(constraint.labelSelector as LabelSelector, labels),
+  );
+  return spreadsOverNodes
+    ? []
+    : [
+        [
+          `${template.path}.topologySpreadConstraints`,
+          'needs a constraint over kubernetes.io/hostname with maxSkew 1 and DoNotSchedule' +
+            ' that selects its pods, so its replicas always run on different nodes',
+        ],
+      ];
 }
 
 function onePodProblems(object: K8sObject): Problem[] {

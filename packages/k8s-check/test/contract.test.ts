@@ -326,21 +326,86 @@ describe('quadrant contract', () => {
         }),
       );
     });
+  });
 
-    test('uploads on a ReadWriteOnce claim fails', () => {
-      const objects: K8sObject[] = [
-        aDeployment('uploads', {
-          volumes: [{ name: 'files', persistentVolumeClaim: { claimName: 'uploads' } }],
-        }),
+  describe('uploads (quadrant B)', () => {
+    test('as k8s/base has it passes: two spread replicas, a budget, one ReadWriteMany claim', async () => {
+      expect(checkContract(await renderRealOverlay('kind'), ['uploads'])).toEqual([]);
+    });
+
+    test('on a ReadWriteOnce claim fails: several nodes cannot share it', async () => {
+      expect(checkContract(await renderFixture('uploads-rwo-claim'), ['uploads'])).toEqual([
         {
-          apiVersion: 'v1',
-          kind: 'PersistentVolumeClaim',
-          metadata: { name: 'uploads' },
-          spec: { accessModes: ['ReadWriteOnce'] },
+          check: 'contract',
+          object: 'Deployment/uploads',
+          path: 'spec.template.spec.volumes[0].persistentVolumeClaim',
+          message: 'uploads (quadrant B): uploads must be ReadWriteMany',
         },
-      ];
-      expect(checkContract(objects, ['uploads'])).toEqual([
-        expect.objectContaining({ message: 'uploads (quadrant B): uploads must be ReadWriteMany' }),
+      ]);
+    });
+
+    test('on a directory of its own pod fails: the other replica would not see the files', async () => {
+      expect(checkContract(await renderFixture('uploads-on-emptydir'), ['uploads'])).toEqual([
+        expect.objectContaining({
+          object: 'Deployment/uploads',
+          path: 'spec.template.spec.volumes',
+          message: 'uploads (quadrant B): must mount a PersistentVolumeClaim',
+        }),
+      ]);
+    });
+
+    test('without a PodDisruptionBudget fails', async () => {
+      expect(checkContract(await renderFixture('uploads-without-pdb'), ['uploads'])).toEqual([
+        expect.objectContaining({
+          object: 'Deployment/uploads',
+          message: expect.stringMatching(/needs a PodDisruptionBudget selecting its pods/),
+        }),
+      ]);
+    });
+
+    test('spread over nodes only as a preference fails: both replicas could share a node', async () => {
+      expect(checkContract(await renderFixture('uploads-spread-anyway'), ['uploads'])).toEqual([
+        {
+          check: 'contract',
+          object: 'Deployment/uploads',
+          path: 'spec.template.spec.topologySpreadConstraints',
+          message:
+            'uploads (quadrant B): needs a constraint over kubernetes.io/hostname with maxSkew 1' +
+            ' and DoNotSchedule that selects its pods, so its replicas always run on different' +
+            ' nodes',
+        },
+      ]);
+    });
+
+    test('a spread constraint that selects other pods does not count', () => {
+      const elsewhere = aDeployment('uploads', {
+        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'uploads' } }],
+        topologySpreadConstraints: [
+          {
+            maxSkew: 1,
+            topologyKey: 'kubernetes.io/hostname',
+            whenUnsatisfiable: 'DoNotSchedule',
+            labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'geo' } },
+          },
+        ],
+      });
+      const claim: K8sObject = {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: 'uploads', namespace: 'quadrants' },
+        spec: { accessModes: ['ReadWriteMany'] },
+      };
+      const budget: K8sObject = {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: { name: 'uploads', namespace: 'quadrants' },
+        spec: {
+          minAvailable: 1,
+          selector: { matchLabels: { 'app.kubernetes.io/name': 'uploads' } },
+        },
+      };
+      expect(checkContract([elsewhere, claim, budget], ['uploads'])).toEqual([
+        expect.objectContaining({ path: 'spec.template.spec.topologySpreadConstraints' }),
       ]);
     });
   });
