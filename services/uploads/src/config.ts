@@ -11,8 +11,8 @@ const sizeVar = z
   .toLowerCase()
   .regex(/^\d+(b|kb|mb|gb)?$/, 'expected a size such as 100mb or 2gb')
   .transform((value) => {
-    const [, digits = '0', unit = 'b'] = /^(\d+)([a-z]*)$/.exec(value) ?? [];
-    return Number(digits) * UNITS[unit as keyof typeof UNITS];
+    const [, digits = '0', unit] = /^(\d+)([a-z]*)$/.exec(value) ?? [];
+    return Number(digits) * UNITS[(unit || 'b') as keyof typeof UNITS];
   })
   .pipe(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER));
 
@@ -41,7 +41,10 @@ export const configShape = {
    * The shared directory every replica writes: `objects/`, `keys/` and `tmp/` go under it. One
    * filesystem, so that a finished upload is renamed into place, never copied.
    */
-  UPLOADS_DIR: z.string().trim().min(1),
+  UPLOADS_DIR: z
+    .string({ error: 'is required: the directory (volume) uploads are kept in' })
+    .trim()
+    .min(1),
   /**
    * This replica's name among those sharing UPLOADS_DIR: its temporary files carry it, and at
    * start-up it removes those of its own name (a crash's leftovers). Pods and containers have

@@ -41,7 +41,12 @@ export async function startUploads(options: AppOptions = {}): Promise<UploadsApp
   const instance = options.instance ?? 'test';
   const store = await openObjectStore({ root: dir, instance });
   const keys = openKeyStore({ root: dir, instance, ttlMs: 3_600_000, holdMs: 60_000 });
-  const kit = testKit({ service: 'uploads', readinessTimeoutMs: 3_000 });
+  const kit = testKit({
+    service: 'uploads',
+    readinessTimeoutMs: 3_000,
+    // biome-ignore lint/style/noProcessEnv: a switch for reading the app's logs while debugging a test.
+    level: process.env.UPLOADS_TEST_LOG ?? 'silent',
+  });
   kit.health.addCheck('volume', () => store.check());
   const running = await listenOnFreePort(
     createApp({

@@ -14,7 +14,19 @@ export function isErrno(error: unknown, ...codes: string[]): boolean {
 /** A filesystem error as the domain names it: full, or not usable; anything else as it is. */
 export function storageError(error: unknown): unknown {
   if (isErrno(error, 'ENOSPC', 'EDQUOT')) return new StorageFull(error);
-  if (isErrno(error, 'EROFS', 'EACCES', 'EPERM', 'EIO', 'ENOTCONN', 'ESTALE', 'ENODEV')) {
+  // ENOENT and ENOTDIR where the service's own directories should be: the volume is gone.
+  const codes = [
+    'EROFS',
+    'EACCES',
+    'EPERM',
+    'EIO',
+    'ENOTCONN',
+    'ESTALE',
+    'ENODEV',
+    'ENOENT',
+    'ENOTDIR',
+  ];
+  if (isErrno(error, ...codes)) {
     return new StorageUnavailable(error);
   }
   return error;

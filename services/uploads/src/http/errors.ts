@@ -16,6 +16,7 @@ import {
 } from '@quadrants/service-kit';
 import type { ErrorRequestHandler } from 'express';
 import { MulterError } from 'multer';
+import { storageError } from '../data/files.ts';
 import { StorageFull, StorageUnavailable, TypeRefused, UploadNotFound } from '../domain/uploads.ts';
 import { FIELD_NAME_BYTES, FIELD_VALUE_BYTES } from './multipart.ts';
 
@@ -81,7 +82,9 @@ export function translateErrors(limits: {
   maxFileSize: number;
   maxFields: number;
 }): ErrorRequestHandler {
-  return (error, req, res, next) => {
+  return (thrown, req, res, next) => {
+    // A write that failed reaches here raw when multer hears of it first (from the part's stream).
+    const error = storageError(thrown);
     // An answer before the body was read: read and drop the rest, then close the connection.
     if (!req.complete && req.readable) {
       res.setHeader('Connection', 'close');

@@ -22,7 +22,11 @@ const idempotencyKey = {
     'answered as the first was, by any replica, for a day. 1–255 visible ASCII characters.',
   schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
 };
-const header = (description: string) => ({ description, schema: { type: 'string' } });
+const header = (description: string, required = true) => ({
+  description,
+  required,
+  schema: { type: 'string' },
+});
 const etag = { ETag: header('The id, quoted: the bytes never change under it.') };
 const stored = (description: string) => ({
   ...jsonResponse(ref('Upload'), description),
@@ -31,6 +35,7 @@ const stored = (description: string) => ({
     Location: header('Where the bytes can be read: /uploads/{id}.'),
     'Idempotent-Replayed': header(
       'true when this is the stored answer to an earlier request with the Idempotency-Key.',
+      false,
     ),
   },
 });
