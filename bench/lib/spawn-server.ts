@@ -112,14 +112,17 @@ export async function spawnService(
 /**
  * Runs a server entry point as its own Node process, so the load generator in this process
  * never shares an event loop with it. The entry listens on 127.0.0.1 port 0 and calls
- * `announce(server)`; this resolves once it has.
+ * `announce(server)`; this resolves once it has. `nodeFlags` are added to this process's own
+ * Node flags, as spawnService's are.
  */
 export async function spawnServer(
   name: string,
   entry: URL,
   env: NodeJS.ProcessEnv = {},
+  nodeFlags: readonly string[] = [],
 ): Promise<ServerProcess> {
   const child = fork(fileURLToPath(entry), {
+    execArgv: [...process.execArgv, ...nodeFlags],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -4,8 +4,6 @@
 // asked for. Nothing here ever holds a whole file: a 1 GiB file is 4,096 slices of the pool.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
-/** What each write or request body chunk holds, at most. */
-const CHUNK_BYTES = 256 * 1024;
 /** Made once per run; random, so that neither a filesystem nor a sniffer finds anything in it. */
 const POOL_BYTES = 16 * 2 ** 20;
 const pool = randomBytes(POOL_BYTES);
@@ -17,11 +15,11 @@ export interface FileBytes {
 }
 
 /**
- * `size` bytes no other file of this run has: the header names a fresh UUID. It is plain
- * ASCII, so that the service's content sniffing sees no known file type in the first bytes
- * and keeps the declared application/octet-stream.
+ * `size` bytes no other file of this run has, in chunks of `chunkBytes` at most: the header
+ * names a fresh UUID. It is plain ASCII, so that the service's content sniffing sees no known
+ * file type in the first bytes and keeps the declared application/octet-stream.
  */
-export function fileBytes(size: number): FileBytes {
+export function fileBytes(size: number, chunkBytes: number): FileBytes {
   const header = Buffer.from(`quadrants uploads bench ${randomUUID()} ${size}\n`, 'latin1');
   const head = header.subarray(0, Math.min(header.length, size));
   return {
@@ -31,7 +29,7 @@ export function fileBytes(size: number): FileBytes {
       let sent = head.length;
       let at = 0;
       while (sent < size) {
-        const length = Math.min(CHUNK_BYTES, size - sent, POOL_BYTES - at);
+        const length = Math.min(chunkBytes, size - sent, POOL_BYTES - at);
         yield pool.subarray(at, at + length);
         sent += length;
         at = (at + length) % POOL_BYTES;

@@ -7,12 +7,12 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FileBytes } from './bytes.ts';
 
-/** What POST /uploads answers (the contract's body), as far as the bench checks it. */
+/** What POST /uploads answered: its status, its JSON body, and how long the whole took. */
 export interface UploadAnswer {
   status: number;
-  id: string;
-  size: number;
-  type: string;
+  body: Record<string, unknown>;
+  /** The request body's bytes: the file and its multipart envelope. */
+  sentBytes: number;
   seconds: number;
 }
 
@@ -37,7 +37,8 @@ function envelopeBytes(boundary: string, name: string): number {
 }
 
 /**
- * Uploads `file` and resolves with the answer once its body has arrived: the seconds are from
+ * Uploads `file` to `baseUrl` (the service, or the bare baseline) and resolves with the answer
+ * once its body has arrived: the seconds are from
  * the first byte sent to the last byte of the answer, so they include the service's fsync and
  * commit. Anything but 201 or 200 rejects, with the problem the service sent.
  */
@@ -50,6 +51,7 @@ export async function upload(
 ): Promise<UploadAnswer> {
   // Random, so it appears nowhere in the random bytes it frames (odds of 2^-192 per position).
   const boundary = `bench-${randomBytes(24).toString('hex')}`;
+  const sentBytes = envelopeBytes(boundary, name) + file.size;
   const start = performance.now();
   const req = request(`${baseUrl}/uploads`, {
     method: 'POST',
@@ -57,7 +59,7 @@ export async function upload(
     signal,
     headers: {
       'content-type': `multipart/form-data; boundary=${boundary}`,
-      'content-length': String(envelopeBytes(boundary, name) + file.size),
+      'content-length': String(sentBytes),
     },
   });
   const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -83,6 +85,5 @@ export async function upload(
     throw new Error(`POST /uploads (${name}): answered ${status}: ${body.slice(0, 500)}`);
   }
   if (sendError) throw sendError;
-  const { id, size, type } = JSON.parse(body) as { id: string; size: number; type: string };
-  return { status, id, size, type, seconds };
+  return { status, body: JSON.parse(body) as Record<string, unknown>, sentBytes, seconds };
 }
