@@ -44,7 +44,6 @@ export async function startUploads(options: AppOptions = {}): Promise<UploadsApp
   const kit = testKit({
     service: 'uploads',
     readinessTimeoutMs: 3_000,
-    // biome-ignore lint/style/noProcessEnv: a switch for reading the app's logs while debugging a test.
     level: process.env.UPLOADS_TEST_LOG ?? 'silent',
   });
   kit.health.addCheck('volume', () => store.check());
