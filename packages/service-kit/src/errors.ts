@@ -96,6 +96,24 @@ export class UnsupportedMediaType extends AppError {
   readonly title = 'Unsupported media type';
 }
 
+/** 412: a precondition (If-Match, If-Unmodified-Since) names a version the resource is not at. */
+export class PreconditionFailed extends AppError {
+  readonly status = 412;
+  readonly title = 'Precondition failed';
+}
+
+/** 416: a Range outside the representation; the answer should carry a Content-Range with its size. */
+export class RangeNotSatisfiable extends AppError {
+  readonly status = 416;
+  readonly title = 'Range not satisfiable';
+}
+
+/** 507: the store is full. Nothing was stored, and nothing stored was evicted to make room. */
+export class InsufficientStorage extends AppError {
+  readonly status = 507;
+  readonly title = 'Insufficient storage';
+}
+
 export class Unavailable extends AppError {
   readonly status = 503;
   readonly title = 'Service unavailable';

@@ -1,7 +1,14 @@
 // basket's own errors, as the kit's typed errors: `translateErrors` sits at the end of the
 // service's routes and maps what the domain and the stores throw; the kit's one middleware
 // turns them into problem+json.
-import { AppError, NotFound, Unavailable, Unprocessable } from '@quadrants/service-kit';
+import {
+  AppError,
+  InsufficientStorage,
+  NotFound,
+  PreconditionFailed,
+  Unavailable,
+  Unprocessable,
+} from '@quadrants/service-kit';
 import type { ErrorRequestHandler } from 'express';
 import {
   BasketNotFound,
@@ -11,18 +18,6 @@ import {
   StoreUnavailable,
   VersionMismatch,
 } from '../domain/basket.ts';
-
-/** 412: If-Match names a version the basket is no longer at. */
-export class PreconditionFailed extends AppError {
-  readonly status = 412;
-  readonly title = 'Precondition failed';
-}
-
-/** 507: the store is full; reads still work, and nothing stored was evicted to make room. */
-export class InsufficientStorage extends AppError {
-  readonly status = 507;
-  readonly title = 'Insufficient storage';
-}
 
 /** 400 about a conditional header, with a code of its own. */
 export class BadPrecondition extends AppError {

@@ -5,6 +5,7 @@ import {
   AppError,
   Conflict,
   dropRestOfBody,
+  InsufficientStorage,
   Invalid,
   KeyInUse,
   KeyReused,
@@ -19,12 +20,6 @@ import { MulterError } from 'multer';
 import { storageError } from '../data/files.ts';
 import { StorageFull, StorageUnavailable, TypeRefused, UploadNotFound } from '../domain/uploads.ts';
 import { FIELD_NAME_BYTES, FIELD_VALUE_BYTES } from './multipart.ts';
-
-/** 507: the volume is full; nothing was stored, and what is stored is untouched. */
-export class InsufficientStorage extends AppError {
-  readonly status = 507;
-  readonly title = 'Insufficient storage';
-}
 
 /** 400 about the Idempotency-Key header: not one value of 1–255 visible ASCII characters. */
 export class BadIdempotencyKey extends AppError {

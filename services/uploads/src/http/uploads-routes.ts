@@ -2,12 +2,13 @@
 // domain, commit through the store, and answer; serve stored bytes with the headers a cache
 // and a download manager need. Thin: the rules live in domain/ and data/.
 import {
-  AppError,
   fingerprint,
   Invalid,
   KEY_PATTERN,
   KeyReused,
+  PreconditionFailed,
   parseOrThrow,
+  RangeNotSatisfiable,
   type StoredResponse,
   TooLarge,
 } from '@quadrants/service-kit';
@@ -22,18 +23,6 @@ import { type MultipartOptions, receivedFile, uploadReader } from './multipart.t
 export interface UploadsRoutesOptions extends Omit<MultipartOptions, 'store'> {
   store: ObjectStore;
   keys: KeyStore;
-}
-
-/** 412: If-Match or If-Unmodified-Since on GET names another version. */
-class PreconditionFailed extends AppError {
-  readonly status = 412;
-  readonly title = 'Precondition failed';
-}
-
-/** 416: the Range asks for bytes the file does not have. */
-class RangeNotSatisfiable extends AppError {
-  readonly status = 416;
-  readonly title = 'Range not satisfiable';
 }
 
 const fieldsSchema = z.record(
