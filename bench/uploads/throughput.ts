@@ -224,7 +224,10 @@ async function measureSize(spec: SizeSpec, root: string, maxBytes: number): Prom
   const bareDir = join(root, 'bare');
   for (const dir of [uploadsDir, rawDir, bareDir]) await mkdir(dir, { recursive: true });
   const servers: ServerProcess[] = [];
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  // A connection per upload. A kept-alive one sits idle through a 1 GiB raw write and hash, and
+  // the server may close it (keepAliveTimeout) just as it is reused: ECONNRESET, seen on a
+  // busy machine. A loopback connection costs far less than a millisecond to open.
+  const agent = new Agent({ keepAlive: false, maxSockets: 1 });
   try {
     const service = await spawnService(
       'uploads service',
@@ -249,7 +252,7 @@ async function measureSize(spec: SizeSpec, root: string, maxBytes: number): Prom
     );
     servers.push(bare);
 
-    // Compiles every path (and opens the keep-alive connections) before anything is timed.
+    // Compiles every path before anything is timed.
     for (let i = 0; i < WARMUP_UPLOADS; i++) {
       await uploadToService(service, agent, uploadsDir, WARMUP_BYTES, `warm-up-${i}.bin`);
       await uploadToBare(bare, agent, WARMUP_BYTES, `warm-up-${i}.bin`);

@@ -78,11 +78,15 @@ export async function upload(
   const sent = pipeline(Readable.from(multipart(file, boundary, name)), req).catch(
     (error: unknown) => error,
   );
-  const { status, body } = await answered;
+  const { status, body } = await answered.catch((error: unknown) => {
+    throw new Error(`POST ${baseUrl}/uploads (${name}): ${(error as Error).message}`, {
+      cause: error,
+    });
+  });
   const sendError = await sent;
   const seconds = (performance.now() - start) / 1000;
   if (status !== 201 && status !== 200) {
-    throw new Error(`POST /uploads (${name}): answered ${status}: ${body.slice(0, 500)}`);
+    throw new Error(`POST ${baseUrl}/uploads (${name}): answered ${status}: ${body.slice(0, 500)}`);
   }
   if (sendError) throw sendError;
   return { status, body: JSON.parse(body) as Record<string, unknown>, sentBytes, seconds };
