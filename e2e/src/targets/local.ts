@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type LocalProcess, startProcess, stopProcess } from '../../../scripts/local-processes.ts';
-import { serviceNamed } from '../../../scripts/services.ts';
+import { diskEnv, serviceNamed, services } from '../../../scripts/services.ts';
 import { isReady, until } from '../wait.ts';
 import {
   deletePostgres,
@@ -23,11 +26,14 @@ import type { Driver, Replica, StoreVariant, Target, TargetState } from './targe
  * Services as Node processes on free loopback ports, supervised by the driver in the test
  * worker itself: like a ReplicaSet, it keeps the wanted number running, starting a new process
  * whenever one dies. transactions' PostgreSQL and basket's Redis are containers that `up`
- * starts once for the run (src/targets/local-postgres.ts, local-redis.ts).
+ * starts once for the run (src/targets/local-postgres.ts, local-redis.ts); uploads' shared
+ * volume is a temporary directory that `up` makes, as a fresh claim or named volume would be
+ * empty.
  */
 export function localTarget(): Target {
   let postgres: PostgresContainer | undefined;
   let redis: RedisContainer | undefined;
+  let directories: Record<string, string> = {};
   return {
     name: 'local',
     // Nothing to build: each test file's driver starts the processes it needs.
@@ -42,11 +48,19 @@ export function localTarget(): Target {
         redis = c;
       });
       if ('unavailable' in basketRedis) console.log(`e2e: ${basketRedis.unavailable}`);
-      return { transactionsDatabase, basketRedis };
+      directories = Object.fromEntries(
+        services
+          .filter((s) => s.store === 'disk')
+          .map((s) => [s.name, mkdtempSync(join(tmpdir(), `quadrants-e2e-${s.name}-`))]),
+      );
+      return { transactionsDatabase, basketRedis, directories };
     },
     async down() {
       if (postgres) await removePostgres(postgres);
       if (redis) await removeRedis(redis);
+      for (const directory of Object.values(directories)) {
+        rmSync(directory, { recursive: true, force: true });
+      }
     },
     driver: localDriver,
   };
@@ -62,8 +76,18 @@ function localDriver(state: TargetState): Driver {
   /** The variant basket's Redis runs as now: the global setup started the base one. */
   let redisVariant: StoreVariant = 'base';
 
-  /** Each service's own environment: where its store is. */
-  const serviceEnv = (service: string): Record<string, string> => {
+  /**
+   * Each service's own environment: where its store is. `replica` numbers the process among
+   * its service's (1, 2, …): replicas of a `disk` service share a directory and a hostname, so
+   * each takes a name of its own there.
+   */
+  const serviceEnv = (service: string, replica = 1): Record<string, string> => {
+    const spec = serviceNamed(service);
+    if (spec.store === 'disk') {
+      const directory = state.directories?.[service];
+      if (!directory) throw new Error(`the global setup made no directory for ${service}`);
+      return diskEnv(spec, directory, replica);
+    }
     if (service === 'transactions') {
       if ('unavailable' in database) throw new Error(database.unavailable);
       return { DATABASE_URL: database.url };
@@ -93,6 +117,8 @@ function localDriver(state: TargetState): Driver {
 
   const running = new Map<string, LocalProcess[]>();
   const wanted = new Map<string, number>();
+  /** The replica numbers each service's processes hold, from their start to their exit. */
+  const numbers = new Map<string, Set<number>>();
   let closing = false;
 
   const list = (service: string) => {
@@ -101,23 +127,48 @@ function localDriver(state: TargetState): Driver {
     return processes;
   };
 
+  /**
+   * The lowest replica number no process of `service` holds, now taken: a process started in
+   * place of a dead one gets its number, as a restarted container keeps its hostname.
+   */
+  function takeNumber(service: string): number {
+    const held = numbers.get(service) ?? new Set<number>();
+    numbers.set(service, held);
+    let n = 1;
+    while (held.has(n)) n++;
+    held.add(n);
+    return n;
+  }
+
   async function launch(service: string): Promise<void> {
-    const process = await startProcess(serviceNamed(service), {
-      port: 0,
-      env: { LOG_LEVEL: 'info', ...serviceEnv(service) },
-    });
+    const replica = takeNumber(service);
+    let process: LocalProcess;
+    try {
+      process = await startProcess(serviceNamed(service), {
+        port: 0,
+        env: { LOG_LEVEL: 'info', ...serviceEnv(service, replica) },
+      });
+    } catch (error) {
+      numbers.get(service)?.delete(replica);
+      throw error;
+    }
     list(service).push(process);
     void process.exited.then(() => {
       const processes = list(service);
       processes.splice(processes.indexOf(process), 1);
+      numbers.get(service)?.delete(replica);
       reconcile(service);
     });
   }
 
-  /** Starts processes until the wanted count runs; never stops any (scale does that). */
+  /**
+   * Starts processes until the wanted count runs or is starting; never stops any (scale does
+   * that). Those still starting count: when every replica dies at once, the second exit must
+   * not start another in place of the first's replacement.
+   */
   function reconcile(service: string) {
     if (closing) return;
-    const missing = (wanted.get(service) ?? 0) - list(service).length;
+    const missing = (wanted.get(service) ?? 0) - (numbers.get(service)?.size ?? 0);
     for (let i = 0; i < missing; i++) void launch(service);
   }
 

@@ -27,6 +27,11 @@ export interface TargetState {
   transactionsDatabase?: LocalDatabase;
   /** local: basket's Redis, which the global setup started (or REDIS_URL names). */
   basketRedis?: LocalRedis;
+  /**
+   * local: the directory every replica of a `disk` service shares (uploads), by service: a
+   * new temporary one per run, made by the global setup and deleted by its teardown.
+   */
+  directories?: Record<string, string>;
 }
 
 export interface StoreRestartOptions {
