@@ -29,6 +29,7 @@ async function kindVersions(): Promise<Record<string, string>> {
 interface KindNode {
   role: string;
   image?: string;
+  extraMounts?: { hostPath: string; containerPath: string }[];
   extraPortMappings?: { containerPort: number; hostPort: number; listenAddress?: string }[];
 }
 
@@ -77,6 +78,54 @@ describe('the kind pins', () => {
     const [, cluster = 0] = versionParts(versions.KUBERNETES_VERSION ?? '');
     const [, kubectl = 0] = versionParts(versions.KUBECTL_VERSION ?? '');
     expect(Math.abs(kubectl - cluster)).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('the shared directory behind the ReadWriteMany class', () => {
+  // local-path-config.yaml, which scripts/kind-up merges into kind's provisioner's config.
+  async function sharedFileSystemPath(): Promise<string> {
+    const patch = parse(await readFile(`${k8sDir}/overlays/kind/local-path-config.yaml`, 'utf8'));
+    const config = JSON.parse(patch.data['config.json']);
+    // kind's default class keeps its own configuration beside the shared one.
+    expect(config.nodePathMap).toEqual([]);
+    expect(config.storageClassConfigs.standard).toEqual({
+      nodePathMap: [
+        { node: 'DEFAULT_PATH_FOR_NON_LISTED_NODES', paths: ['/var/local-path-provisioner'] },
+      ],
+    });
+    return config.storageClassConfigs['quadrants-shared'].sharedFileSystemPath;
+  }
+
+  test('is mounted into every node, from the same host directory, where the provisioner looks', async () => {
+    const path = await sharedFileSystemPath();
+    const { nodes } = await kindCluster();
+    expect(nodes.length).toBeGreaterThan(1);
+    for (const node of nodes) {
+      // A node without it would make a directory of its own there, seen by its pods only.
+      expect(node.extraMounts, node.role).toEqual([
+        { hostPath: '.kind-up/shared', containerPath: path },
+      ]);
+    }
+  });
+
+  test('the cluster has two workers, for uploads’ two replicas on two nodes', async () => {
+    const { nodes } = await kindCluster();
+    expect(nodes.map((node) => node.role)).toEqual(['control-plane', 'worker', 'worker']);
+    // kind-up reads the port mappings from the control plane's container only.
+    for (const worker of nodes.filter((node) => node.role === 'worker')) {
+      expect(worker.extraPortMappings).toBeUndefined();
+    }
+  });
+
+  test('the provisioner’s shared class is the one uploads’ claim names on kind', async () => {
+    const objects = await renderRealOverlay('kind');
+    const claim = objects.find(
+      (o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === 'uploads',
+    );
+    expect(isRecord(claim?.spec) ? claim.spec.storageClassName : undefined).toBe(
+      'quadrants-shared',
+    );
+    await sharedFileSystemPath();
   });
 });
 

@@ -11,6 +11,7 @@ import {
   mkdtemp,
   readFile,
   rm,
+  stat,
   symlink,
   writeFile,
 } from 'node:fs/promises';
@@ -37,6 +38,8 @@ case "$1 \${2:-}" in
   "get --raw") echo "{\\"major\\": \\"1\\", \\"gitVersion\\": \\"\${STUB_SERVER_VERSION:-v1.36.4}\\"}" ;;
   "get secret") [ -z "\${STUB_SECRET_EXISTS:-}" ] || echo "secret/$3" ;;
   "get statefulsets") [ -z "\${STUB_STATEFULSETS:-}" ] || echo "$STUB_STATEFULSETS" ;;
+  # The shared class's volumes' paths, as kind-down's jsonpath prints them.
+  "get persistentvolumes") printf '%b\\n' "\${STUB_SHARED_VOLUMES:-}" ;;
   "get jobs") [ -z "\${STUB_JOBS:-}" ] || echo "$STUB_JOBS" ;;
   # The stores' Deployments, and all the others, as kind-up asks for them by label.
   "get deployments")
@@ -47,6 +50,11 @@ case "$1 \${2:-}" in
     esac ;;
   # A Job's true conditions, one a line, as the jsonpath in kind-up prints them.
   "get job.batch/"*) printf '%b\\n' "\${STUB_JOB_CONDITIONS-SuccessCriteriaMet\\nComplete}" ;;
+  # kind's provisioner's ConfigMap, and the config it logs having applied (logrus escapes quotes).
+  "patch configmap") echo "\${STUB_PATCHED:-configmap/local-path-config patched}" ;;
+  "logs deployment/local-path-provisioner")
+    log='level=debug msg="Applied config: {\\"storageClassConfigs\\":{\\"quadrants-shared\\":{}}}"'
+    printf '%s\\n' "\${STUB_PROVISIONER_LOG-$log}" ;;
   "create secret")
     # The password file it was given: its mode and content, for the test to look at.
     for arg; do
@@ -63,7 +71,18 @@ esac`,
   docker: `
 case "$1 \${2:-}" in
   "info "*) exit "\${STUB_DOCKER_INFO_EXIT:-0}" ;;
-  "inspect "*) echo "\${STUB_NODE_RUNNING:-true}" ;;
+  # A node container: it exists when STUB_NODES lists it (the three of kind-cluster.yaml unless
+  # a scenario says otherwise); then its state, or the mounts' destinations, one a line.
+  "inspect "*)
+    node="\${*: -1}"
+    case " \${STUB_NODES:-quadrants-control-plane quadrants-worker quadrants-worker2} " in
+      *" $node "*) ;;
+      *) echo "Error: No such object: $node" >&2; exit 1 ;;
+    esac
+    case "$*" in
+      *Mounts*) printf '%s\\n' "\${STUB_NODE_MOUNTS-/var/local-path-provisioner-shared}" ;;
+      *) echo "\${STUB_NODE_RUNNING:-true}" ;;
+    esac ;;
   "version "*) echo linux/amd64 ;;
   # Each node port published on the same host port of 127.0.0.1, unless a scenario says otherwise.
   "port "*) published="\${STUB_PUBLISHED-127.0.0.1:\${3%/*}}"; [ -z "$published" ] || echo "$published" ;;
@@ -88,7 +107,7 @@ beforeAll(async () => {
   applied = join(root, 'applied.yaml');
   await mkdir(join(root, 'scripts'));
   await mkdir(bin);
-  for (const file of ['kind-up', 'env.sh', 'kind-versions.env']) {
+  for (const file of ['kind-up', 'kind-down', 'env.sh', 'kind-versions.env']) {
     await copyFile(join(repo, 'scripts', file), join(root, 'scripts', file));
   }
   await symlink(join(repo, 'k8s'), join(root, 'k8s'));
@@ -105,10 +124,10 @@ beforeAll(async () => {
 
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-async function kindUp(scenario: Record<string, string>) {
+async function kindUp(scenario: Record<string, string>, script = 'kind-up') {
   await rm(log, { force: true });
   await rm(applied, { force: true });
-  const child = spawn('bash', [join(root, 'scripts', 'kind-up')], {
+  const child = spawn('bash', [join(root, 'scripts', script)], {
     env: {
       PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`,
       HOME: root,
@@ -205,11 +224,30 @@ describe('scripts/kind-up', () => {
     });
   });
 
-  test('says how to start a cluster whose node is stopped, before asking its API server', async () => {
+  test('says how to start a cluster whose nodes are stopped, before asking its API server', async () => {
     const run = await kindUp({ STUB_CLUSTERS: 'quadrants', STUB_NODE_RUNNING: 'false' });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/not running .*docker start quadrants-control-plane/);
+    expect(run.stderr).toMatch(
+      /not running .*docker start quadrants-control-plane quadrants-worker quadrants-worker2\)/,
+    );
     expect(run.calls.some((call) => call.includes('get --raw'))).toBe(false);
+  });
+
+  test('refuses to reuse a cluster with fewer nodes than kind-cluster.yaml asks for', async () => {
+    // A cluster from the one-node kind-cluster.yaml of before uploads.
+    const run = await kindUp({ STUB_CLUSTERS: 'quadrants', STUB_NODES: 'quadrants-control-plane' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/has no node quadrants-worker, .*scripts\/kind-down/);
+    expect(run.calls.some((call) => call.includes('get --raw'))).toBe(false);
+  });
+
+  test('refuses to reuse a cluster whose nodes do not mount the shared directory', async () => {
+    const run = await kindUp({ STUB_CLUSTERS: 'quadrants', STUB_NODE_MOUNTS: '/var' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /node quadrants-control-plane .* does not mount the shared directory at \/var\/local-path-provisioner-shared.*scripts\/kind-down/,
+    );
+    expect(run.calls.some((call) => / patch configmap /.test(call))).toBe(false);
   });
 
   test('refuses to reuse a cluster of another Kubernetes minor', async () => {
@@ -222,6 +260,64 @@ describe('scripts/kind-up', () => {
     const run = await kindUp({ STUB_CLUSTERS: 'quadrants', STUB_PUBLISHED: '' });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/does not map 127\.0\.0\.1:30084 to its node port 30084/);
+  });
+
+  describe('uploads: the shared directory behind its ReadWriteMany class', () => {
+    test('makes the host directory every node mounts before it creates the cluster', async () => {
+      const shared = join(root, '.kind-up', 'shared');
+      await rm(shared, { recursive: true, force: true });
+      const run = await kindUp({});
+      expect(run.code).toBe(0);
+      expect(run.calls).toContainEqual(
+        'kind create cluster --name quadrants --config k8s/overlays/kind/kind-cluster.yaml --wait 120s',
+      );
+      // Made by this user (Docker would make a missing one as root).
+      expect((await stat(shared)).isDirectory()).toBe(true);
+    });
+
+    test('configures kind’s provisioner for the shared class, restarts it, then applies', async () => {
+      const run = await kindUp({ STUB_CLUSTERS: 'quadrants' });
+      expect(run.code).toBe(0);
+      const patched = indexOf(
+        run.calls,
+        /-n local-path-storage patch configmap local-path-config --type merge --patch-file k8s\/overlays\/kind\/local-path-config\.yaml$/,
+      );
+      const restarted = indexOf(
+        run.calls,
+        /-n local-path-storage rollout restart deployment\/local-path-provisioner$/,
+      );
+      const waited = indexOf(
+        run.calls,
+        /-n local-path-storage rollout status deployment\/local-path-provisioner /,
+      );
+      expect(patched).toBeGreaterThan(-1);
+      expect(restarted).toBeGreaterThan(patched);
+      expect(waited).toBeGreaterThan(restarted);
+      // Before uploads' claim, which is provisioned as soon as it is applied.
+      expect(waited).toBeLessThan(indexOf(run.calls, /apply --filename \S+ --selector /));
+    });
+
+    test('leaves the provisioner running when its config is already the shared one', async () => {
+      const run = await kindUp({
+        STUB_CLUSTERS: 'quadrants',
+        STUB_PATCHED: 'configmap/local-path-config patched (no change)',
+      });
+      expect(run.code).toBe(0);
+      expect(
+        run.calls.some((call) => / rollout restart deployment\/local-path-provisioner/.test(call)),
+      ).toBe(false);
+    });
+
+    test('stops before applying when the provisioner does not apply the shared class', async () => {
+      // A provisioner older than storageClassConfigs logs its config without it.
+      const run = await kindUp({
+        STUB_CLUSTERS: 'quadrants',
+        STUB_PROVISIONER_LOG: 'level=debug msg="Applied config: {\\"nodePathMap\\":[]}"',
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/did not apply \S+local-path-config\.yaml.*storageClassConfigs/);
+      expect(run.calls.some((call) => / apply --filename /.test(call))).toBe(false);
+    }, 30_000);
   });
 
   test('loads one-platform archives, and stops at a Pod Security refusal in the dry run', async () => {
@@ -332,7 +428,9 @@ describe('scripts/kind-up', () => {
           / -n quadrants logs --selector batch\.kubernetes\.io\/job-name=transactions-migrate --all-containers --prefix --tail=-1$/,
         ),
       );
-      expect(run.calls.some((call) => call.includes('rollout status deployment'))).toBe(false);
+      expect(
+        run.calls.some((call) => call.includes('-n quadrants rollout status deployment')),
+      ).toBe(false);
     });
 
     test('loads PostgreSQL’s image when Docker has it, and POSTGRES_IMAGE replaces it everywhere', async () => {
@@ -452,5 +550,35 @@ describe('scripts/kind-up', () => {
       // The cluster is kind's: its config, its port mappings.
       expect(run.calls.some((call) => call.startsWith('kind create'))).toBe(false);
     });
+  });
+});
+
+describe('scripts/kind-down', () => {
+  test('deletes the files of the cluster’s shared volumes from a node, then the cluster', async () => {
+    const run = await kindUp(
+      {
+        STUB_CLUSTERS: 'quadrants',
+        STUB_SHARED_VOLUMES:
+          '/var/local-path-provisioner-shared/pvc-1_quadrants_uploads\\n/etc\\n' +
+          '/var/local-path-provisioner-shared/../../etc',
+      },
+      'kind-down',
+    );
+    expect(run.code).toBe(0);
+    const deletions = run.calls.filter((call) => call.startsWith('docker exec'));
+    // As root in the node, since the files are the pods' users'; never outside the directory.
+    expect(deletions).toEqual([
+      'docker exec quadrants-control-plane rm -rf -- /var/local-path-provisioner-shared/pvc-1_quadrants_uploads',
+    ]);
+    expect(indexOf(run.calls, /^kind delete cluster --name quadrants$/)).toBeGreaterThan(
+      indexOf(run.calls, /^docker exec /),
+    );
+  });
+
+  test('says so when there is no cluster, and deletes nothing', async () => {
+    const run = await kindUp({}, 'kind-down');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/no kind cluster named quadrants/);
+    expect(run.calls.some((call) => call.startsWith('docker exec'))).toBe(false);
   });
 });

@@ -94,6 +94,7 @@ describe('namespace', () => {
       'Deployment/basket-redis',
       'Deployment/geo',
       'Deployment/transactions',
+      'Deployment/uploads',
       'StatefulSet/transactions-postgres',
       'Job/transactions-migrate',
     ]);

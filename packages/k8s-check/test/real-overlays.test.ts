@@ -65,7 +65,10 @@ describe('the repository overlays', () => {
         'NetworkPolicy/basket-redis-allow-basket',
       ]),
     );
-    expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
+    // basket's store has no claim: kind's only one is uploads'.
+    expect(
+      objects.filter((o) => o.kind === 'PersistentVolumeClaim').map((o) => o.metadata.name),
+    ).toEqual(['uploads']);
     expect(valueAt(find(objects, 'Service', 'basket'), 'spec.ports')).toEqual([
       expect.objectContaining({ port: 80, nodePort: 30085 }),
     ]);
@@ -80,6 +83,66 @@ describe('the repository overlays', () => {
       'app.kubernetes.io/component': 'store',
       'app.kubernetes.io/part-of': 'quadrants',
     });
+  });
+
+  test('kind renders uploads: the Deployment on its ReadWriteMany claim of the shared class, its Service, PDB and NetworkPolicy', async () => {
+    const objects = await renderRealOverlay('kind');
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(
+      expect.arrayContaining([
+        'Deployment/uploads',
+        'Service/uploads',
+        'PodDisruptionBudget/uploads',
+        'NetworkPolicy/uploads-allow-http',
+        'PersistentVolumeClaim/uploads',
+        'StorageClass/quadrants-shared',
+      ]),
+    );
+    expect(valueAt(find(objects, 'Service', 'uploads'), 'spec.ports')).toEqual([
+      expect.objectContaining({ port: 80, nodePort: 30082 }),
+    ]);
+    expect(find(objects, 'PersistentVolumeClaim', 'uploads')).toMatchObject({
+      metadata: { namespace: 'quadrants' },
+      spec: { accessModes: ['ReadWriteMany'], storageClassName: 'quadrants-shared' },
+    });
+    // kind's own provisioner, which scripts/kind-up configures for this class (shared mode).
+    expect(find(objects, 'StorageClass', 'quadrants-shared')).toMatchObject({
+      provisioner: 'rancher.io/local-path',
+      volumeBindingMode: 'Immediate',
+    });
+    const pod = valueAt(find(objects, 'Deployment', 'uploads'), 'spec.template.spec');
+    expect(pod).toMatchObject({
+      securityContext: { runAsUser: 10001, fsGroup: 10001 },
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'uploads' } }],
+      containers: [
+        expect.objectContaining({
+          volumeMounts: [{ name: 'data', mountPath: '/data' }],
+          env: expect.arrayContaining([
+            { name: 'UPLOADS_DIR', value: '/data' },
+            // Unique among the processes sharing the directory, as the service requires.
+            {
+              name: 'UPLOADS_INSTANCE',
+              valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
+            },
+          ]),
+        }),
+      ],
+    });
+  });
+
+  test('uploads lets an upload in flight finish before the kubelet kills its pod', async () => {
+    const uploads = find(await renderRealOverlay('kind'), 'Deployment', 'uploads');
+    const spec = valueAt(uploads, 'spec.template.spec') as {
+      terminationGracePeriodSeconds: number;
+      containers: { env: { name: string; value?: string }[]; lifecycle: unknown }[];
+    };
+    const env = (name: string) =>
+      Number(spec.containers[0]?.env.find((variable) => variable.name === name)?.value);
+    const preStopMs = 5_000;
+    expect(spec.containers[0]?.lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
+    expect(env('SHUTDOWN_TIMEOUT_MS')).toBeGreaterThan(env('UPLOADS_REQUEST_TIMEOUT_MS'));
+    expect(spec.terminationGracePeriodSeconds * 1_000).toBeGreaterThan(
+      preStopMs + env('SHUTDOWN_TIMEOUT_MS'),
+    );
   });
 
   test('kind-persistent-basket is kind with basket’s store on its claim, and nothing else changed', async () => {
@@ -137,7 +200,7 @@ describe('the repository overlays', () => {
     expect(checkProjectRules(objects)).toEqual([]);
     expect(checkNamespaces(objects)).toEqual([]);
     expect(checkSelectorTargets(objects)).toEqual([]);
-    expect(checkContract(objects, ['transactions', 'geo', 'basket'])).toEqual([]);
+    expect(checkContract(objects, ['transactions', 'geo', 'basket', 'uploads'])).toEqual([]);
     const outcomes = checkOverlay('kind', objects);
     expect(outcomes.filter((o) => o.violations.length > 0)).toEqual([]);
     for (const subject of [
@@ -147,6 +210,7 @@ describe('the repository overlays', () => {
       'Job/transactions-migrate',
       'Deployment/basket',
       'Deployment/basket-redis',
+      'Deployment/uploads',
     ]) {
       expect(outcomes).toContainEqual({ check: 'contract', subject, violations: [] });
     }
@@ -167,6 +231,33 @@ describe('the repository overlays', () => {
         spec: expect.objectContaining({ storageClassName: 'quadrants-network-ssd' }),
       }),
     ]);
+  });
+
+  test('cloud puts uploads’ claim on a network filesystem that every node mounts at once', async () => {
+    const objects = await renderRealOverlay('cloud');
+    expect(find(objects, 'PersistentVolumeClaim', 'uploads')).toMatchObject({
+      spec: { accessModes: ['ReadWriteMany'], storageClassName: 'quadrants-shared' },
+    });
+    expect(find(objects, 'StorageClass', 'quadrants-shared')).toMatchObject({
+      provisioner: 'efs.csi.aws.com',
+      // The access point belongs to the image's user: EFS applies no fsGroup.
+      parameters: expect.objectContaining({ provisioningMode: 'efs-ap', uid: '10001' }),
+      volumeBindingMode: 'Immediate',
+      reclaimPolicy: 'Retain',
+    });
+    expect(
+      valueAt(find(objects, 'Deployment', 'uploads'), 'spec.template.spec.containers'),
+    ).toEqual([expect.objectContaining({ image: 'registry.example.com/quadrants/uploads:0.1.0' })]);
+  });
+
+  test('every overlay gives uploads’ claim a class that can serve ReadWriteMany, never the default', async () => {
+    for (const overlay of await listOverlays(`${k8sDir}/overlays`)) {
+      const objects = await renderRealOverlay(overlay);
+      const claim = find(objects, 'PersistentVolumeClaim', 'uploads');
+      const className = valueAt(claim, 'spec.storageClassName');
+      expect(className, overlay).toEqual(expect.any(String));
+      expect(find(objects, 'StorageClass', String(className)), overlay).toBeDefined();
+    }
   });
 
   test('kind-persistent-basket passes every check', async () => {
