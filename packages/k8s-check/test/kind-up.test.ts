@@ -263,6 +263,24 @@ describe('scripts/kind-up', () => {
   });
 
   describe('uploads: the shared directory behind its ReadWriteMany class', () => {
+    test('builds uploads’ image from its Dockerfile, loads it, and applies the overlay that runs it', async () => {
+      const run = await kindUp({ STUB_CLUSTERS: 'quadrants' });
+      expect(run.code).toBe(0);
+      expect(run.calls).toContainEqual(
+        expect.stringMatching(
+          /^docker build --file services\/uploads\/Dockerfile --tag quadrants\/uploads:dev /,
+        ),
+      );
+      expect(run.calls).toContainEqual(
+        expect.stringMatching(
+          /^docker image save --platform linux\/amd64 --output \S+ quadrants\/uploads:dev$/,
+        ),
+      );
+      const overlay = await readFile(applied, 'utf8');
+      expect(overlay.match(/image: quadrants\/uploads:dev$/gm)).toHaveLength(1);
+      expect(overlay).toMatch(/^ {2}name: quadrants-shared$/m);
+    });
+
     test('makes the host directory every node mounts before it creates the cluster', async () => {
       const shared = join(root, '.kind-up', 'shared');
       await rm(shared, { recursive: true, force: true });
