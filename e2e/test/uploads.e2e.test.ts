@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { crc32, deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, inject, test } from 'vitest';
 import { type Driver, type Replica, selectTarget } from '../src/targets/index.ts';
+import { until } from '../src/wait.ts';
 
 // Created at load time, as in the other suites. A driver does nothing until it is asked.
 const driver: Driver = selectTarget().driver(inject('targetState'));
@@ -254,6 +255,75 @@ describe(`uploads on the ${inject('target')} target`, () => {
     console.log(
       `uploads e2e, the same bytes to both replicas at once: ${rounds} of ${rounds} rounds ` +
         'gave one id, one 201 and one 200, and one object',
+    );
+  });
+
+  test('an upload cut by the kill of its replica leaves nothing visible: the same bytes sent again are new (201)', async () => {
+    const [victim, other] = await twoReplicas();
+    const file = textSample('cut.txt', 1024 * 1024);
+    const boundary = `e2e-${randomUUID()}`;
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\n` +
+        `Content-Type: ${file.type}\r\n\r\n`,
+    );
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    const body = Buffer.concat([head, file.bytes, tail]);
+    // The body in 64 kB pieces, 20 ms apart (about 0.3 s for the whole), held before the last
+    // piece until the replica is dead: it never arrives whole.
+    const piece = 64 * 1024;
+    let sent = 0;
+    let sentBeforeKill = 0;
+    const hold = Promise.withResolvers<void>();
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent + piece >= body.length) await hold.promise;
+        if (sent >= body.length) return controller.close();
+        controller.enqueue(body.subarray(sent, sent + piece));
+        sent += piece;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      },
+    });
+    const cut = fetch(`${victim.url}/uploads`, {
+      method: 'POST',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body: stream,
+      duplex: 'half',
+      signal: AbortSignal.timeout(60_000),
+    } as RequestInit).then(
+      (response) => response.status,
+      (error: Error) => error.name,
+    );
+    try {
+      // Bounded: the service has most of the file, in its temporary file, when it is killed.
+      await until(
+        'the body but its last piece to be sent',
+        async () => (sent + piece >= body.length ? true : undefined),
+        { timeoutMs: 30_000, intervalMs: 20 },
+      );
+      sentBeforeKill = sent;
+      await driver.killReplica('uploads', victim);
+    } finally {
+      hold.resolve();
+      await driver.waitForReplicas('uploads');
+    }
+    // The request failed (a network error, or a 5xx from a proxy in front); never a success.
+    const outcome = await cut;
+    expect([200, 201]).not.toContain(outcome);
+    const after = await twoReplicas();
+    for (const replica of after) {
+      const response = await fetch(`${replica.url}/uploads/${file.sha256}`, {
+        signal: AbortSignal.timeout(15_000),
+      });
+      expect(response.status).toBe(404);
+      await response.arrayBuffer();
+    }
+    // Sent again in full, to the replica that was not killed: new content, so nothing of the
+    // cut upload was ever committed.
+    await store(other.url, file);
+    for (const replica of after) await expectStored(replica.url, file);
+    console.log(
+      `uploads e2e, a replica killed mid-upload (${sentBeforeKill} of ${body.length} bytes sent, ` +
+        `the request ended with ${outcome}): nothing visible after, the same bytes sent again answered 201`,
     );
   });
 
