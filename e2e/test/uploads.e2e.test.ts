@@ -269,10 +269,11 @@ describe(`uploads on the ${inject('target')} target`, () => {
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     const body = Buffer.concat([head, file.bytes, tail]);
     // The body in 64 kB pieces, 20 ms apart (about 0.3 s for the whole), held before the last
-    // piece until the replica is dead: it never arrives whole.
+    // piece until the request has failed: it never arrives whole.
     const piece = 64 * 1024;
     let sent = 0;
     let sentBeforeKill = 0;
+    let outcome: number | string;
     const hold = Promise.withResolvers<void>();
     const stream = new ReadableStream<Uint8Array>({
       async pull(controller) {
@@ -302,12 +303,15 @@ describe(`uploads on the ${inject('target')} target`, () => {
       );
       sentBeforeKill = sent;
       await driver.killReplica('uploads', victim);
+      // Still held until the request has failed: where a kill lets the process drain first (a
+      // pod deleted with no grace period still gets SIGTERM, and SIGKILL a moment later), the
+      // rest of the body must not reach it meanwhile. Bounded by the request's own timeout.
+      outcome = await cut;
     } finally {
       hold.resolve();
       await driver.waitForReplicas('uploads');
     }
-    // The request failed (a network error, or a 5xx from a proxy in front); never a success.
-    const outcome = await cut;
+    // The request failed (a network error, a timeout, or a 5xx from a proxy); never a success.
     expect([200, 201]).not.toContain(outcome);
     const after = await twoReplicas();
     for (const replica of after) {
