@@ -415,8 +415,9 @@ const peakOf = (r: SizeFigures | undefined) => r?.sides.service.peakRssBytes ?? 
 const [belowPeak, largestPeak] = [peakOf(below), peakOf(largest)];
 const growthBytes = belowPeak === null || largestPeak === null ? null : largestPeak - belowPeak;
 console.log(
-  '\nservice / raw and service / bare http: the median over the repetitions, each one ' +
-    'upload and one raw write of the same size, seconds apart; MiB/s: total bytes ÷ total seconds' +
+  '\nservice / raw and service / bare http: the median over the repetitions, each a raw ' +
+    'write, a bare upload and a service upload of the same size, seconds apart; MiB/s: total ' +
+    'bytes ÷ total seconds' +
     `\naim: for files of ${label(LARGE_BYTES)} or more the service keeps ≥ ${AIM} of the raw ` +
     `write's MiB/s: ${large.length === 0 ? 'not measured' : aimMet ? 'met' : 'NOT met'}` +
     `\nservice peak RSS (MiB): ${bySize.map((r) => `${r.size} ${mib(peakOf(r))}`).join(', ')}` +
