@@ -235,7 +235,6 @@ async function measureSize(spec: SizeSpec, root: string, maxBytes: number): Prom
       {
         UPLOADS_DIR: uploadsDir,
         UPLOADS_INSTANCE: 'bench',
-        // In MiB: the service's config refuses a plain number of bytes (NaN) as it stands.
         UPLOADS_MAX_FILE_SIZE: `${Math.ceil((2 * maxBytes) / 2 ** 20)}mb`,
         UPLOADS_ALLOWED_TYPES: TYPE,
         UPLOADS_REQUEST_TIMEOUT_MS: String(Math.min(settings.timeoutSeconds * 1000, 86_400_000)),
