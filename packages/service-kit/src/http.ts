@@ -30,15 +30,28 @@ function hasBody(req: express.Request): boolean {
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
+/**
+ * `METHOD /path` as the router matches it: case-insensitive, a trailing slash ignored, so that
+ * POST /Uploads/ streams like POST /uploads rather than being taken for JSON.
+ */
+function routeKey(method: string, path: string): string {
+  return `${method} ${path.toLowerCase().replace(/(.)\/+$/, '$1')}`;
+}
+
 function bodies(options: ServiceAppOptions): RequestHandler {
-  const streams = options.bodyStreams ?? {};
+  const streams = Object.fromEntries(
+    Object.entries(options.bodyStreams ?? {}).map(([route, types]) => {
+      const [method = '', path = ''] = route.split(' ');
+      return [routeKey(method, path), types];
+    }),
+  );
   const json = express.json({ limit: options.bodyLimit, strict: false, type: () => true });
   return (req, res, next) => {
     if (!hasBody(req)) {
       next();
       return;
     }
-    const types = streams[`${req.method} ${req.path}`];
+    const types = streams[routeKey(req.method, req.path)];
     if (!req.is(types ? [...types] : ['json'])) {
       const named = (types ?? ['application/json']).join(' or ');
       next(new UnsupportedMediaType('unsupported_media_type', `send the body as ${named}`));

@@ -79,6 +79,27 @@ describe('decideType', () => {
       }),
     ).toBe('application/octet-stream');
   });
+  test('with octet-stream allowed, anything declared octet-stream is taken: as what it shows if allowed', () => {
+    const anything = [...allowed, 'application/octet-stream'];
+    const keep = (sniffed?: string) =>
+      decideType({
+        declared: 'application/octet-stream',
+        sniffed,
+        allowed: anything,
+        recognisable,
+      });
+    expect(keep('application/zip')).toBe('application/octet-stream');
+    expect(keep('image/png')).toBe('image/png');
+    expect(keep(undefined)).toBe('application/octet-stream');
+    expect(() =>
+      decideType({
+        declared: 'application/zip',
+        sniffed: 'application/zip',
+        allowed: anything,
+        recognisable,
+      }),
+    ).toThrow(TypeRefused);
+  });
   test('a type not allowed is refused, whatever the bytes', () => {
     expect(refusal('text/html')).toBe('type_not_allowed');
     expect(refusal('application/octet-stream', 'application/x-elf')).toBe('type_not_allowed');

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   type Answer,
+  BOUNDARY,
   filesIn,
   multipart,
   PNG,
@@ -234,6 +235,31 @@ describe('POST /uploads refusals', () => {
   test('a malformed Idempotency-Key answers 400 idempotency_key_invalid', async () => {
     const answer = await leavesNothing(() => api.upload(someText(), { key: 'has spaces in it' }));
     expectProblem(answer, 400, 'idempotency_key_invalid');
+  });
+});
+
+describe('POST /uploads, as the router matches it', () => {
+  test('a trailing slash or another case still takes multipart/form-data', async () => {
+    for (const path of ['/uploads/', '/UPLOADS', '/Uploads/']) {
+      const response = await fetch(`${app.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+        body: multipart([
+          { name: 'file', filename: 'a.txt', type: 'text/plain', data: someText() },
+        ]),
+      });
+      expect(response.status, path).toBe(201);
+    }
+  });
+
+  test('a field value with a NUL answers 400 naming the field', async () => {
+    const body = multipart([
+      { name: 'note', data: 'a\u0000b' },
+      { name: 'file', filename: 'a.txt', type: 'text/plain', data: someText() },
+    ]);
+    const answer = await leavesNothing(() => api.raw(body));
+    expectProblem(answer, 400, 'invalid');
+    expect(answer.body).toMatchObject({ errors: [{ field: 'fields.note' }] });
   });
 });
 

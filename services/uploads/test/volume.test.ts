@@ -63,5 +63,22 @@ describe.skipIf(!isRoot)('a full volume (root: a 1 MiB tmpfs)', () => {
     expect((await filesIn(dir)).filter((path) => path.startsWith('objects/'))).toHaveLength(2);
     // Room again once the failed upload's bytes are gone: a small upload is taken.
     expect((await api.upload(someText(10_000))).status).toBe(201);
+
+    // Filling it up with keyed uploads: every answer tells the truth. A 201 is readable; a
+    // 507 stored nothing (no bytes without metadata either) and left nothing in tmp/.
+    for (const size of [300_000, 200_000, 100_000, 50_000, 20_000, 8_000, 3_000, 3_000, 1_000]) {
+      const before = await filesIn(dir);
+      const answer = await api.upload(someText(size), { key: crypto.randomUUID() });
+      expect([201, 507]).toContain(answer.status);
+      if (answer.status === 201) {
+        expect((await api.get(`/uploads/${answer.body.id}/meta`)).status).toBe(200);
+      } else {
+        const after = await filesIn(dir);
+        expect(after.filter((path) => path.startsWith('objects/'))).toEqual(
+          before.filter((path) => path.startsWith('objects/')),
+        );
+        expect(await tempFiles(dir)).toEqual([]);
+      }
+    }
   });
 });

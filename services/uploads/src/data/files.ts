@@ -86,8 +86,8 @@ export async function writeAtomically(
   options: { scratch: string; prefix: string; exclusive: boolean },
 ): Promise<boolean> {
   const temp = join(options.scratch, `${options.prefix}.${randomUUID()}.tmp`);
-  await writeNewFile(temp, data);
   try {
+    await writeNewFile(temp, data);
     let written = true;
     if (options.exclusive) written = await publish(temp, path);
     else await rename(temp, path);

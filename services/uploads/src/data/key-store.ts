@@ -9,7 +9,7 @@
 // taken over. The answer is published with link(), which refuses a name that exists: even two
 // holders after a takeover race cannot store two answers.
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeyInUse, type StoredResponse } from '@quadrants/service-kit';
 import { isErrno, removeFile, storageError, writeAtomically, writeNewFile } from './files.ts';
@@ -60,7 +60,26 @@ async function readJson<T>(path: string): Promise<T | undefined> {
     return JSON.parse(await readFile(path, 'utf8')) as T;
   } catch (error) {
     if (isErrno(error, 'ENOENT')) return undefined;
-    // A torn file cannot exist (both are published whole); unparsable means not ours: say so.
+    throw error;
+  }
+}
+
+/**
+ * A lock's expiry. One that cannot be read was torn by a crash between its creation and its
+ * write (or was not written by this service): it expires `holdMs` after it was made.
+ */
+async function lockExpiry(path: string, holdMs: number): Promise<number | undefined> {
+  try {
+    const held = await readJson<LockFile>(path);
+    if (held === undefined) return undefined;
+    if (typeof held.expiresAt === 'number') return held.expiresAt;
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+  }
+  try {
+    return (await stat(path)).mtimeMs + holdMs;
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return undefined;
     throw error;
   }
 }
@@ -83,8 +102,8 @@ export function openKeyStore(options: KeyStoreOptions): KeyStore {
     } catch (error) {
       if (!isErrno(error, 'EEXIST')) throw error;
     }
-    const held = await readJson<LockFile>(lock);
-    if (held !== undefined && held.expiresAt > now()) return false;
+    const expiresAt = await lockExpiry(lock, holdMs);
+    if (expiresAt !== undefined && expiresAt > now()) return false;
     // Its holder is gone (no request lives past holdMs): take it over, once.
     await removeFile(lock);
     try {
@@ -98,7 +117,15 @@ export function openKeyStore(options: KeyStoreOptions): KeyStore {
 
   /** The stored answer, if it has not expired; an expired one is removed (under the lock). */
   async function current(record: string): Promise<KeyRecord | undefined> {
-    const stored = await readJson<StoredRecord>(record);
+    let stored: StoredRecord | undefined;
+    try {
+      stored = await readJson<StoredRecord>(record);
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      // Not an answer this service wrote (they are published whole): none is stored.
+      await removeFile(record);
+      return undefined;
+    }
     if (stored === undefined) return undefined;
     if (stored.expiresAt > now())
       return { fingerprint: stored.fingerprint, response: stored.response };
@@ -150,25 +177,31 @@ export function openKeyStore(options: KeyStoreOptions): KeyStore {
       let removed = 0;
       for (const name of await readdir(dir)) {
         const path = join(dir, name);
-        if (name.endsWith('.lock')) {
-          const held = await readJson<LockFile>(path);
-          if (held && (held.expiresAt <= now() || (own && held.instance === instance))) {
-            await removeFile(path);
-            removed += 1;
-          }
-        } else if (name.endsWith('.json')) {
-          // Under the key's lock, so that no request is completing this key meanwhile.
-          const lock = join(dir, `${name.slice(0, -'.json'.length)}.lock`);
-          if (!(await takeLock(lock))) continue;
-          try {
-            const stored = await readJson<StoredRecord>(path);
-            if (stored && stored.expiresAt <= now()) {
+        try {
+          if (name.endsWith('.lock')) {
+            const expiresAt = await lockExpiry(path, holdMs);
+            const mine =
+              own && (await readJson<LockFile>(path).catch(() => undefined))?.instance === instance;
+            if (expiresAt !== undefined && (expiresAt <= now() || mine)) {
               await removeFile(path);
               removed += 1;
             }
-          } finally {
-            await removeFile(lock);
+          } else if (name.endsWith('.json')) {
+            // Under the key's lock, so that no request is completing this key meanwhile.
+            const lock = join(dir, `${name.slice(0, -'.json'.length)}.lock`);
+            if (!(await takeLock(lock))) continue;
+            try {
+              const stored = await readJson<StoredRecord>(path).catch(() => undefined);
+              if (stored === undefined || stored.expiresAt <= now()) {
+                await removeFile(path);
+                removed += 1;
+              }
+            } finally {
+              await removeFile(lock);
+            }
           }
+        } catch {
+          // One file that cannot be swept (gone meanwhile, unreadable) does not stop the rest.
         }
       }
       return removed;

@@ -18,6 +18,7 @@ import {
   storageError,
   syncDirectory,
   writeAtomically,
+  writeNewFile,
 } from './files.ts';
 
 /** An upload's bytes, written whole and fsynced in tmp/, not yet under its id. */
@@ -75,7 +76,15 @@ export async function openObjectStore(options: ObjectStoreOptions): Promise<Obje
   const { root, instance } = options;
   const objects = join(root, 'objects');
   const tmp = join(root, 'tmp');
-  for (const dir of [objects, tmp, join(root, 'keys')]) await mkdir(dir, { recursive: true });
+  await mkdir(root, { recursive: true });
+  // One level at a time: a recursive mkdir reports a read-only volume as ENOENT.
+  for (const dir of [objects, tmp, join(root, 'keys')]) {
+    try {
+      await mkdir(dir);
+    } catch (error) {
+      if (!isErrno(error, 'EEXIST')) throw error;
+    }
+  }
 
   const paths = (id: string) => {
     const dir = join(objects, id.slice(0, 2));
@@ -87,30 +96,32 @@ export async function openObjectStore(options: ObjectStoreOptions): Promise<Obje
 
     async commit(staged, details) {
       const { dir, data, meta } = paths(staged.id);
+      const upload: Upload = {
+        id: staged.id,
+        name: details.name,
+        size: staged.size,
+        type: details.type,
+        createdAt: new Date().toISOString(),
+        fields: details.fields,
+      };
+      // Everything that takes space is written before anything is published: on a full volume
+      // the upload fails with nothing under objects/.
+      const metaTemp = join(tmp, `${instance}.${randomUUID()}.tmp`);
       try {
+        await writeNewFile(metaTemp, JSON.stringify(upload));
         await mkdir(dir, { recursive: true });
         // Bytes first. If they are there already, another upload of the same content put them
         // there, fsynced, under the same hash: they are these bytes.
         await publish(staged.path, data);
-        const upload: Upload = {
-          id: staged.id,
-          name: details.name,
-          size: staged.size,
-          type: details.type,
-          createdAt: new Date().toISOString(),
-          fields: details.fields,
-        };
         // Then the metadata, exclusively: whoever publishes it created the upload.
-        const created = await writeAtomically(meta, JSON.stringify(upload), {
-          scratch: tmp,
-          prefix: instance,
-          exclusive: true,
-        });
-        if (created) return { created, upload };
+        const created = await publish(metaTemp, meta);
         await syncDirectory(dir);
+        if (created) return { created, upload };
         return { created, upload: parseUpload(await readFile(meta, 'utf8'), staged.id) };
       } catch (error) {
         throw storageError(error);
+      } finally {
+        await removeFile(metaTemp);
       }
     },
 

@@ -93,12 +93,18 @@ export class TypeRefused extends Error {
 /**
  * The type an upload is kept and served as. The declared type must be allowed; bytes that are
  * recognisably something else contradict it; a declared type that bytes of its kind always
- * show (image/png) must be seen in them. `application/octet-stream` declares nothing, so the
- * bytes' own type, if any, is the one checked.
+ * show (image/png) must be seen in them. `application/octet-stream` declares nothing: the file
+ * is kept as the type its bytes show, if that is allowed, or else as octet-stream, if that is.
  */
 export function decideType({ declared, sniffed, recognisable, allowed }: TypeEvidence): string {
   const said = essence(declared) || ANY_BYTES;
   const seen = sniffed === undefined ? undefined : essence(sniffed);
+  if (said === ANY_BYTES) {
+    // Declared as nothing in particular: the bytes' own type if they show an allowed one, else
+    // octet-stream itself if that is allowed (then anything is taken, and served as a download).
+    if (seen !== undefined && allowed.includes(seen)) return seen;
+    if (allowed.includes(ANY_BYTES)) return ANY_BYTES;
+  }
   const type = said === ANY_BYTES && seen !== undefined ? seen : said;
   if (!allowed.includes(type)) {
     throw new TypeRefused(

@@ -15,11 +15,14 @@ import {
   Unprocessable,
   UnsupportedMediaType,
 } from '@quadrants/service-kit';
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Response } from 'express';
 import { MulterError } from 'multer';
 import { storageError } from '../data/files.ts';
 import { StorageFull, StorageUnavailable, TypeRefused, UploadNotFound } from '../domain/uploads.ts';
 import { FIELD_NAME_BYTES, FIELD_VALUE_BYTES } from './multipart.ts';
+
+/** Longest the rest of a refused body is read before the answer goes out with the connection closing. */
+const DRAIN_MS = 60_000;
 
 /** 400 about the Idempotency-Key header: not one value of 1–255 visible ASCII characters. */
 export class BadIdempotencyKey extends AppError {
@@ -71,7 +74,44 @@ function fromMultipart(error: MulterError, limits: { maxFileSize: number; maxFie
 
 /** busboy's words for a body that is not multipart/form-data as it says. */
 const MALFORMED =
-  /^(Malformed|Unexpected end of form|Multipart: Boundary not found|Unexpected end of)/;
+  /^(Malformed part header|Malformed content type|Unexpected end of (form|file)|Multipart: Boundary not found)$/;
+
+/** What the domain, multer and the volume threw, as the kit's typed errors (or as it was). */
+function translate(
+  error: unknown,
+  res: Response,
+  limits: { maxFileSize: number; maxFields: number },
+): unknown {
+  if (error instanceof MulterError) return fromMultipart(error, limits);
+  if (error instanceof TypeRefused) {
+    const seen = error.sniffed ? { sniffed: error.sniffed } : {};
+    return new UnsupportedMediaType(error.code, error.message, {
+      extensions: { declared: error.declared, ...seen },
+    });
+  }
+  if (error instanceof UploadNotFound) return new NotFound('upload_not_found', error.message);
+  if (error instanceof KeyInUse) {
+    res.setHeader('Retry-After', '1');
+    return new Conflict('idempotency_key_in_use', error.message);
+  }
+  if (error instanceof KeyReused) {
+    return new Unprocessable([{ field: 'Idempotency-Key', detail: error.message }], {
+      code: 'idempotency_key_reused',
+    });
+  }
+  if (error instanceof StorageFull) {
+    return new InsufficientStorage('storage_full', error.message, { cause: error.cause });
+  }
+  if (error instanceof StorageUnavailable) {
+    res.setHeader('Retry-After', '5');
+    return new Unavailable('storage_unavailable', error.message, { cause: error.cause });
+  }
+  if (error instanceof Error && MALFORMED.test(error.message)) {
+    const detail = `is not valid multipart/form-data: ${error.message}`;
+    return new Invalid([{ field: '(body)', detail }], { code: 'multipart_invalid' });
+  }
+  return error;
+}
 
 export function translateErrors(limits: {
   maxFileSize: number;
@@ -79,48 +119,35 @@ export function translateErrors(limits: {
 }): ErrorRequestHandler {
   return (thrown, req, res, next) => {
     // A write that failed reaches here raw when multer hears of it first (from the part's stream).
-    const error = storageError(thrown);
-    // An answer before the body was read: read and drop the rest, then close the connection.
-    if (!req.complete && req.readable) {
+    const error = translate(storageError(thrown), res, limits);
+    if (req.complete || !req.readable) {
+      next(error);
+      return;
+    }
+    // A body declared beyond the limit is not worth reading: answer, then close after a short
+    // linger (the client may not see the answer before its write fails: that is the trade).
+    if (error instanceof TooLarge) {
       res.setHeader('Connection', 'close');
       res.once('finish', () => dropRestOfBody(req));
-    }
-    if (error instanceof MulterError) {
-      next(fromMultipart(error, limits));
-    } else if (error instanceof TypeRefused) {
-      next(
-        new UnsupportedMediaType(error.code, error.message, {
-          extensions: {
-            declared: error.declared,
-            ...(error.sniffed ? { sniffed: error.sniffed } : {}),
-          },
-        }),
-      );
-    } else if (error instanceof UploadNotFound) {
-      next(new NotFound('upload_not_found', error.message));
-    } else if (error instanceof KeyInUse) {
-      res.setHeader('Retry-After', '1');
-      next(new Conflict('idempotency_key_in_use', error.message));
-    } else if (error instanceof KeyReused) {
-      next(
-        new Unprocessable([{ field: 'Idempotency-Key', detail: error.message }], {
-          code: 'idempotency_key_reused',
-        }),
-      );
-    } else if (error instanceof StorageFull) {
-      next(new InsufficientStorage('storage_full', error.message, { cause: error.cause }));
-    } else if (error instanceof StorageUnavailable) {
-      res.setHeader('Retry-After', '5');
-      next(new Unavailable('storage_unavailable', error.message, { cause: error.cause }));
-    } else if (error instanceof Error && MALFORMED.test(error.message)) {
-      next(
-        new Invalid(
-          [{ field: '(body)', detail: `is not valid multipart/form-data: ${error.message}` }],
-          { code: 'multipart_invalid' },
-        ),
-      );
-    } else {
       next(error);
+      return;
     }
+    // Any other answer before the body was read (409, a bad key): read and drop the rest
+    // first, within the limits multer applies anyway, so that the client, still sending, reads
+    // the answer rather than a reset, and the connection stays usable.
+    let answered = false;
+    const answer = () => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(timer);
+      next(error);
+    };
+    const timer = setTimeout(() => {
+      res.setHeader('Connection', 'close');
+      answer();
+    }, DRAIN_MS);
+    req.once('end', answer);
+    req.once('close', answer);
+    req.resume();
   };
 }

@@ -1,11 +1,9 @@
 // multipart/form-data through multer, with a storage engine of this service's own: the file
 // part streams into a new file in tmp/ while its SHA-256 is computed and its first bytes are
 // sniffed, and is fsynced when it ends. Nothing is ever held whole in memory, and a part whose
-// bytes contradict its type is stopped at its first 4 kB.
+// bytes contradict its type is not written past its first 4 kB.
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { open } from 'node:fs/promises';
 import type { Request, Response } from 'express';
 import { fileTypeFromBuffer, supportedMimeTypes } from 'file-type';
 import multer, { type StorageEngine } from 'multer';
@@ -33,6 +31,65 @@ export interface MultipartOptions {
 export const FIELD_NAME_BYTES = 64;
 export const FIELD_VALUE_BYTES = 1_024;
 
+/**
+ * Bytes are written in batches of about this much: one writev() where the stream delivers
+ * ~30 kB chunks (bench/uploads counted 8,860 write() calls for 256 MiB without it).
+ */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
+/**
+ * Writes `stream` into a new file at `path` and fsyncs it, calling `onChunk` on each chunk
+ * before it is written (a rejection stops the upload there) and `onEnd` after the last.
+ */
+async function stage(
+  stream: AsyncIterable<Buffer>,
+  path: string,
+  hooks: { onChunk(chunk: Buffer): Promise<void> | undefined; onEnd(): Promise<void> | undefined },
+): Promise<void> {
+  const handle = await open(path, 'wx', 0o640);
+  try {
+    let batch: Buffer[] = [];
+    let batched = 0;
+    const flush = async () => {
+      let { bytesWritten } = await handle.writev(batch);
+      // writev may write less than asked; the rest goes out one buffer at a time.
+      for (const buffer of batch) {
+        if (bytesWritten >= buffer.length) {
+          bytesWritten -= buffer.length;
+          continue;
+        }
+        let offset = bytesWritten;
+        bytesWritten = 0;
+        while (offset < buffer.length) offset += (await handle.write(buffer, offset)).bytesWritten;
+      }
+      batch = [];
+      batched = 0;
+    };
+    // After a refusal or a failed write the rest of the part is read and dropped, not written:
+    // leaving the loop would destroy the part's stream, and multer would report that instead.
+    let failed: { error: unknown } | undefined;
+    for await (const chunk of stream) {
+      if (failed) continue;
+      try {
+        await hooks.onChunk(chunk);
+        batch.push(chunk);
+        batched += chunk.length;
+        if (batched >= WRITE_BATCH_BYTES) await flush();
+      } catch (error) {
+        failed = { error };
+        batch = [];
+      }
+    }
+    if (failed) throw failed.error;
+    await hooks.onEnd();
+    if (batched > 0) await flush();
+    // On the disk before the file is linked into objects/.
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Each request's file parts still being written or removed, so the route can wait for them. */
 type Pending = WeakMap<Request, Promise<unknown>[]>;
 
@@ -58,24 +115,17 @@ function stagingEngine({ store, allowedTypes }: MultipartOptions, pending: Pendi
         });
       };
 
-      const tap = new Transform({
-        transform(chunk: Buffer, _encoding, next) {
+      const written = stage(file.stream, path, {
+        onChunk(chunk) {
           hash.update(chunk);
           size += chunk.length;
-          if (sample === undefined) return next(null, chunk);
+          if (sample === undefined) return undefined;
           sample.push(chunk);
           sampled += chunk.length;
-          if (sampled < SAMPLE_BYTES) return next(null, chunk);
-          judge().then(() => next(null, chunk), next);
+          return sampled < SAMPLE_BYTES ? undefined : judge();
         },
-        flush(next) {
-          if (sample === undefined) return next();
-          judge().then(() => next(), next);
-        },
-      });
-      // flush: fsync before close, so a file that is linked into objects/ is on the disk.
-      const out = createWriteStream(path, { flags: 'wx', mode: 0o640, flush: true });
-      const written = pipeline(file.stream, tap, out).then(
+        onEnd: () => (sample === undefined ? undefined : judge()),
+      }).then(
         () => {
           const staged: Partial<ReceivedFile> = {
             path,

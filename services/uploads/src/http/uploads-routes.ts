@@ -25,11 +25,24 @@ export interface UploadsRoutesOptions extends Omit<MultipartOptions, 'store'> {
   keys: KeyStore;
 }
 
+/** No C0 control characters (NUL among them) but tab, CR and LF, and no DEL. */
+function isText(value: string): boolean {
+  for (const char of value) {
+    const code = char.codePointAt(0) ?? 0;
+    if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}
+
 const fieldsSchema = z.record(
   z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a field name is letters, digits, ".", "_" or "-"'),
-  z.string({ error: 'send each field once, as text' }),
+  z
+    .string({ error: 'send each field once, as text' })
+    .refine(isText, 'must be text: no control characters but tab and line breaks'),
 );
 
 /** Room in a request beyond the file: the fields, their part headers and the boundaries. */
@@ -86,11 +99,18 @@ export function uploadsRoutes(options: UploadsRoutesOptions): Router {
       });
     }
 
+    // A client that goes away while the key is being taken: multer, which starts after, would
+    // never hear of it and wait for a body that is not coming, with the key held.
+    let gone = false;
+    req.once('close', () => {
+      gone = !req.complete;
+    });
     let claim: KeyClaim | undefined;
     let staged: string | undefined;
     try {
       // Before the body: a second request with a key in flight answers 409 at once.
       if (key !== undefined) claim = await keys.claim(key);
+      if (gone || req.destroyed) return;
       await reader.read(req, res);
       const file = receivedFile(req);
       staged = file?.path;
@@ -123,9 +143,19 @@ export function uploadsRoutes(options: UploadsRoutesOptions): Router {
       );
       let response = answer(upload, created);
       if (claim) {
-        const kept = await claim.complete({ fingerprint: print, response });
-        if (kept.fingerprint !== print) throw new KeyReused();
-        response = kept.response;
+        try {
+          const kept = await claim.complete({ fingerprint: print, response });
+          if (kept.fingerprint !== print) throw new KeyReused();
+          response = kept.response;
+        } catch (error) {
+          if (error instanceof KeyReused) throw error;
+          // The upload is stored, and saying otherwise would be false. Without its answer
+          // under the key, a retry is still harmless: the same bytes answer 200, same id.
+          req.log.warn(
+            { err: error, uploadId: upload.id },
+            'the Idempotency-Key answer could not be stored',
+          );
+        }
       }
       send(res, response, false);
     } finally {
