@@ -19,7 +19,8 @@ const idempotencyKey = {
   required: false,
   description:
     'A value unique to this upload (a UUID), sent again unchanged on a retry: the retry is ' +
-    'answered as the first was, by any replica, for a day. 1–255 visible ASCII characters.',
+    'answered as the first was, by any replica, for IDEMPOTENCY_KEY_TTL_SECONDS (a day by ' +
+    'default). 1–255 visible ASCII characters.',
   schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
 };
 const header = (description: string, required = true) => ({
@@ -68,11 +69,21 @@ export function openApiDocument(): OpenApiDocument {
                 schema: {
                   type: 'object',
                   required: ['file'],
-                  properties: { file: { type: 'string', format: 'binary' } },
+                  properties: {
+                    file: {
+                      type: 'string',
+                      format: 'binary',
+                      description:
+                        'The file, with its Content-Type: one of UPLOADS_ALLOWED_TYPES (images, PDF and plain text by default).',
+                    },
+                  },
                   additionalProperties: { type: 'string', maxLength: 1024 },
                 },
                 encoding: {
-                  file: { contentType: 'image/png, image/jpeg, application/pdf, text/plain' },
+                  file: {
+                    contentType:
+                      'image/png, image/jpeg, image/gif, image/webp, image/avif, application/pdf, text/plain',
+                  },
                 },
               },
             },
@@ -136,7 +147,11 @@ export function openApiDocument(): OpenApiDocument {
               headers: { ...etag, 'Content-Range': header('bytes first-last/size') },
               content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
             },
-            '304': { description: 'The bytes are what If-None-Match names.', headers: etag },
+            '304': {
+              description:
+                'The bytes are what If-None-Match names, or unchanged since If-Modified-Since.',
+              headers: etag,
+            },
             '404': notFound,
             '412': problemResponse(
               'If-Match or If-Unmodified-Since does not hold (precondition_failed).',
