@@ -8,6 +8,7 @@ import {
   type Answer,
   BOUNDARY,
   filesIn,
+  freshDir,
   multipart,
   PNG,
   sha256,
@@ -326,6 +327,27 @@ describe('file names', () => {
     expect(answer.headers.get('content-disposition')).toBe(
       `attachment; filename="Za____ g__l_ ja__.txt"; filename*=UTF-8''${encodeURIComponent('Zażółć gęślą jaźń.txt')}`,
     );
+  });
+});
+
+describe('a directory under a dot-directory (.data/uploads, as pnpm start keeps it)', () => {
+  test('serves its files', async () => {
+    const { mkdir, rm } = await import('node:fs/promises');
+    const parent = await freshDir();
+    const dir = `${parent}/.data/uploads`;
+    await mkdir(dir, { recursive: true });
+    const dotted = await startUploads({ dir });
+    try {
+      const client = uploadsClient(dotted.baseUrl);
+      const bytes = someText();
+      const { body } = await client.upload(bytes);
+      const answer = await client.get(`/uploads/${body.id}`);
+      expect(answer.status).toBe(200);
+      expect(answer.bytes.equals(bytes)).toBe(true);
+    } finally {
+      await dotted.close();
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 });
 

@@ -191,7 +191,15 @@ export function uploadsRoutes(options: UploadsRoutesOptions): Router {
     res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
     res.sendFile(
       path,
-      { etag: false, lastModified: true, acceptRanges: true, cacheControl: false },
+      // dotfiles: the path is the store's own (UPLOADS_DIR may well be under .data/), and the
+      // id in it was checked against UPLOAD_ID.
+      {
+        etag: false,
+        lastModified: true,
+        acceptRanges: true,
+        cacheControl: false,
+        dotfiles: 'allow',
+      },
       (error?: Error & { status?: number; code?: string }) => {
         if (error === undefined || res.headersSent) return;
         res.removeHeader('Content-Disposition');
@@ -215,7 +223,8 @@ export function uploadsRoutes(options: UploadsRoutesOptions): Router {
         } else if (error.code === 'ECONNABORTED' || error.code === 'ECONNRESET') {
           // the client went away mid-download: nothing to answer
         } else {
-          next(error);
+          // Not a refusal of the request (send's `status` would make it read as one): a 500.
+          next(new Error(`serving ${upload.id} failed: ${error.message}`, { cause: error }));
         }
       },
     );
