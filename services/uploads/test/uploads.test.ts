@@ -441,6 +441,35 @@ describe('GET /uploads/{id}', () => {
     expectProblem(answer, 412, 'precondition_failed');
   });
 
+  test('If-Match compares strongly: its own tag or * serves, the weak form answers 412', async () => {
+    expect((await api.get(`/uploads/${stored.id}`, { 'if-match': `"${stored.id}"` })).status).toBe(
+      200,
+    );
+    expect(
+      (await api.get(`/uploads/${stored.id}`, { 'if-match': `"x", "${stored.id}"` })).status,
+    ).toBe(200);
+    expect((await api.get(`/uploads/${stored.id}`, { 'if-match': '*' })).status).toBe(200);
+    const weak = await api.get<{ code: string }>(`/uploads/${stored.id}`, {
+      'if-match': `W/"${stored.id}"`,
+    });
+    expectProblem(weak, 412, 'precondition_failed');
+  });
+
+  test('a weak If-Range never matches: the whole file, not the range', async () => {
+    const answer = await api.get(`/uploads/${stored.id}`, {
+      range: 'bytes=0-9',
+      'if-range': `W/"${stored.id}"`,
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.bytes.length).toBe(bytes.length);
+  });
+
+  test('the range unit is case-insensitive', async () => {
+    const answer = await api.get(`/uploads/${stored.id}`, { range: 'BYTES=0-1' });
+    expect(answer.status).toBe(206);
+    expect(answer.bytes.equals(bytes.subarray(0, 2))).toBe(true);
+  });
+
   test('an unknown id answers 404 upload_not_found', async () => {
     const answer = await api.get<{ code: string }>(`/uploads/${'0'.repeat(64)}`);
     expectProblem(answer, 404, 'upload_not_found');

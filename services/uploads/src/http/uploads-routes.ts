@@ -82,6 +82,29 @@ function preconditionsOnly(req: Request): void {
   delete req.headers['cache-control'];
 }
 
+/**
+ * What send (behind res.sendFile) gets wrong of RFC 9110, put right before it runs: If-Match
+ * compares strongly (§13.1.1), so a weak tag never matches and answers 412; a weak If-Range
+ * never matches either (§13.1.5), so the whole file is sent; and a range unit is
+ * case-insensitive (§14.1).
+ */
+function strictPreconditions(req: Request, etag: string): void {
+  const ifMatch = req.headers['if-match'];
+  if (ifMatch !== undefined && ifMatch.trim() !== '*') {
+    const tags = ifMatch.split(',').map((tag) => tag.trim());
+    if (!tags.includes(etag)) {
+      throw new PreconditionFailed(
+        'precondition_failed',
+        'the upload does not match If-Match (compared strongly: a weak tag never matches)',
+      );
+    }
+  }
+  const ifRange = req.headers['if-range'];
+  if (typeof ifRange === 'string' && ifRange.trim().startsWith('W/')) delete req.headers.range;
+  const range = req.headers.range;
+  if (range !== undefined) req.headers.range = range.replace(/^\s*bytes\s*=/i, 'bytes=');
+}
+
 export function uploadsRoutes(options: UploadsRoutesOptions): Router {
   const { store, keys, maxFileSize } = options;
   const reader = uploadReader(options);
@@ -178,10 +201,12 @@ export function uploadsRoutes(options: UploadsRoutesOptions): Router {
   });
 
   // GET and HEAD (express routes HEAD to GET): Range, If-None-Match, If-Modified-Since and
-  // If-Range are send's, against the ETag set here.
+  // If-Range are send's, against the ETag set here; strictPreconditions puts right what send
+  // gets wrong of them.
   router.get('/uploads/:id', async (req, res, next) => {
     const { upload, path } = await store.find(req.params.id);
     preconditionsOnly(req);
+    strictPreconditions(req, `"${upload.id}"`);
     res.setHeader('Content-Type', upload.type);
     res.setHeader('ETag', `"${upload.id}"`);
     // Content-addressed: the bytes under an id never change.
