@@ -11,6 +11,7 @@ import { listenOnFreePort, type RunningApp, testKit } from '@quadrants/service-k
 import { createApp } from '../src/app.ts';
 import { openKeyStore } from '../src/data/key-store.ts';
 import { openObjectStore } from '../src/data/object-store.ts';
+import type { Upload } from '../src/domain/uploads.ts';
 
 /** A request that has not answered by then counts as a hang. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -67,14 +68,8 @@ export async function startUploads(options: AppOptions = {}): Promise<UploadsApp
   };
 }
 
-export interface UploadJson {
-  id: string;
-  name: string;
-  size: number;
-  type: string;
-  createdAt: string;
-  fields: Record<string, string>;
-}
+/** What POST /uploads and GET /uploads/{id}/meta answer: the domain's Upload, as JSON. */
+export type UploadJson = Upload;
 
 export interface ProblemJson {
   type: string;

@@ -131,7 +131,8 @@ export function uploadsRoutes(options: UploadsRoutesOptions): Router {
     let claim: KeyClaim | undefined;
     let staged: string | undefined;
     try {
-      // Before the body: a second request with a key in flight answers 409 at once.
+      // Before the body: a second request with a key in flight is refused (409) without being
+      // processed; its body is read and dropped first (errors.ts).
       if (key !== undefined) claim = await keys.claim(key);
       if (gone || req.destroyed) return;
       await reader.read(req, res);
