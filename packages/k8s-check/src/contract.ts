@@ -29,11 +29,18 @@ export type Storage =
   /** An initContainer fills an emptyDir that the main containers mount read-only. */
   | { readonly type: 'seededEmptyDir' };
 
+type Quadrant = 'A' | 'B' | "B'" | 'C' | 'D';
+
 /** A workload meant to keep running, with the replica count its survival promise needs. */
 export interface LongRunningWorkload {
   readonly kind: 'Deployment' | 'StatefulSet';
   readonly name: string;
   readonly storage: Storage;
+  /**
+   * Set when this workload is in another quadrant than its service: a stateless service's own
+   * authoritative store (static-site's object store is quadrant A).
+   */
+  readonly quadrant?: Quadrant;
   /** Replicas (or the HPA's minReplicas) at least this: the count the survival promise needs. */
   readonly minReplicas: number;
   /** A HorizontalPodAutoscaler must target this workload. */
@@ -66,6 +73,13 @@ export interface LongRunningWorkload {
    * admits only such pods.
    */
   readonly ingressOnlyFrom?: readonly string[];
+  /**
+   * Its pods may connect only to pods of this namespace with one of these
+   * `app.kubernetes.io/name` values, and to the cluster's DNS (kube-system's `k8s-app: kube-dns`
+   * pods, port 53 only): some NetworkPolicy isolates them for egress, and every egress rule that
+   * selects them admits nothing else.
+   */
+  readonly egressOnlyTo?: readonly string[];
 }
 
 /** A workload that runs to completion, such as a schema migration: it has no replica count. */
@@ -73,12 +87,13 @@ export interface OneShotWorkload {
   readonly kind: 'Job';
   readonly name: string;
   readonly storage: Storage;
+  readonly egressOnlyTo?: readonly string[];
 }
 
 export type Workload = LongRunningWorkload | OneShotWorkload;
 
 export interface ServiceContract {
-  readonly quadrant: 'A' | 'B' | "B'" | 'C' | 'D';
+  readonly quadrant: Quadrant;
   /**
    * Set on an entry that is a variant of another service, switched on by a kustomize component
    * (k8s/components): an overlay that lists the variant is checked against it instead.
@@ -144,8 +159,28 @@ export const quadrantContract = {
       {
         kind: 'Deployment',
         name: 'static-site',
+        // Each pod's own copy, synced from the store by an initContainer, served read-only.
         storage: { type: 'seededEmptyDir' },
         minReplicas: 2,
+        disruptionBudget: true,
+        // The sync's one peer is the store; the server itself calls nothing.
+        egressOnlyTo: ['static-site-s3'],
+      },
+      {
+        kind: 'StatefulSet',
+        name: 'static-site-s3',
+        // The site's authoritative copy: one server on its own disk.
+        storage: { type: 'claimTemplates', accessMode: 'ReadWriteOnce' },
+        quadrant: 'A',
+        minReplicas: 1,
+        ingressOnlyFrom: ['static-site', 'static-site-seed'],
+      },
+      // Uploads the site bundled in the image, once per apply.
+      {
+        kind: 'Job',
+        name: 'static-site-seed',
+        storage: { type: 'none' },
+        egressOnlyTo: ['static-site-s3'],
       },
     ],
   },
@@ -207,9 +242,15 @@ export type ServiceName = keyof typeof quadrantContract;
  * service, checked against the variant's contract.
  */
 export const overlayServices: Readonly<Record<string, readonly ServiceName[]>> = {
-  cloud: ['transactions', 'geo', 'basket', 'uploads'],
-  kind: ['transactions', 'geo', 'basket', 'uploads'],
-  'kind-persistent-basket': ['transactions', 'geo', 'basket+persistent-basket', 'uploads'],
+  cloud: ['transactions', 'geo', 'basket', 'uploads', 'static-site'],
+  kind: ['transactions', 'geo', 'basket', 'uploads', 'static-site'],
+  'kind-persistent-basket': [
+    'transactions',
+    'geo',
+    'basket+persistent-basket',
+    'uploads',
+    'static-site',
+  ],
 };
 
 /** The services the contract check covers for these objects: expected ones and present ones. */
@@ -250,7 +291,8 @@ export function checkContract(
       continue;
     }
     for (const workload of service.workloads) {
-      const label = `${serviceName} (quadrant ${service.quadrant})`;
+      const quadrant = ('quadrant' in workload ? workload.quadrant : undefined) ?? service.quadrant;
+      const label = `${serviceName} (quadrant ${quadrant})`;
       const ref = `${workload.kind}/${workload.name}`;
       const object = objects.find((o) => runsPods(o) && o.metadata.name === workload.name);
       if (object === undefined) {
@@ -265,6 +307,9 @@ export function checkContract(
         ...replicaProblems(object, workload, objects),
         ...storageProblems(object, workload.storage, objects),
         ...(workload.kind === 'Job' ? [] : longRunningProblems(object, workload, objects)),
+        ...(workload.egressOnlyTo === undefined
+          ? []
+          : egressProblems(object, workload.egressOnlyTo, objects)),
       ]) {
         violation(ref, path, `${label}: ${message}`);
       }
@@ -479,6 +524,61 @@ function ingressProblems(
       if (from.length === 0) return [['', `${where} admits traffic from anywhere; ${only}`]];
       return from.flatMap((peer, p): Problem[] =>
         onlyNamed(peer, names) ? [] : [['', `${where}.from[${p}] admits other peers; ${only}`]],
+      );
+    }),
+  );
+}
+
+/** Whether an egress peer can only be the cluster's DNS: kube-system's kube-dns pods. */
+function isClusterDns(peer: unknown): boolean {
+  if (!isRecord(peer) || peer.ipBlock !== undefined) return false;
+  const namespaces = peer.namespaceSelector as LabelSelector | undefined;
+  const pods = peer.podSelector as LabelSelector | undefined;
+  return (
+    namespaces?.matchLabels?.['kubernetes.io/metadata.name'] === 'kube-system' &&
+    (namespaces.matchExpressions ?? []).length === 0 &&
+    pods?.matchLabels?.['k8s-app'] === 'kube-dns'
+  );
+}
+
+/** Whether a rule's ports are DNS's only: some listed, every one port 53. */
+function onlyDnsPorts(rule: Record<string, unknown>): boolean {
+  const ports = Array.isArray(rule.ports) ? rule.ports : [];
+  return (
+    ports.length > 0 &&
+    ports.every((port) => isRecord(port) && port.port === 53 && port.endPort === undefined)
+  );
+}
+
+function egressProblems(
+  object: K8sObject,
+  names: readonly string[],
+  objects: readonly K8sObject[],
+): Problem[] {
+  const only = `it may reach only ${names.join(' and ')} (and the cluster's DNS on port 53)`;
+  // policyTypes defaults to Ingress, plus Egress when the policy has egress rules.
+  const isolating = selecting(objects, 'NetworkPolicy', 'spec.podSelector', object).filter(
+    (policy) => {
+      const types = valueAt(policy, 'spec.policyTypes');
+      return Array.isArray(types)
+        ? types.includes('Egress')
+        : valueAt(policy, 'spec.egress') !== undefined;
+    },
+  );
+  if (isolating.length === 0) {
+    return [
+      ['', `no NetworkPolicy isolates its pods for egress, so they may connect anywhere; ${only}`],
+    ];
+  }
+  return isolating.flatMap((policy) =>
+    arrayAt(policy, 'spec.egress').flatMap((rule, r): Problem[] => {
+      const to = isRecord(rule) && Array.isArray(rule.to) ? rule.to : [];
+      const where = `${refOf(policy)} spec.egress[${r}]`;
+      if (to.length === 0) return [['', `${where} admits connections to anywhere; ${only}`]];
+      return to.flatMap((peer, p): Problem[] =>
+        onlyNamed(peer, names) || (isClusterDns(peer) && isRecord(rule) && onlyDnsPorts(rule))
+          ? []
+          : [['', `${where}.to[${p}] admits other destinations; ${only}`]],
       );
     }),
   );

@@ -251,9 +251,13 @@ describe('quadrant contract', () => {
     });
 
     test('a store no NetworkPolicy isolates fails: anything may reach it', async () => {
-      // The namespace's default deny and basket-redis' own policy gone; PostgreSQL's stays.
+      // The namespace's default deny and basket-redis' own policy gone; PostgreSQL's and
+      // static-site's stay.
       const objects = (await renderFixture('basket-redis-open')).filter(
-        (o) => o.kind !== 'NetworkPolicy' || o.metadata.name.startsWith('transactions-postgres'),
+        (o) =>
+          o.kind !== 'NetworkPolicy' ||
+          o.metadata.name.startsWith('transactions-postgres') ||
+          o.metadata.name.startsWith('static-site'),
       );
       expect(checkContract(objects, ['basket'])).toEqual([
         expect.objectContaining({
@@ -313,8 +317,12 @@ describe('quadrant contract', () => {
     });
   });
 
-  describe('entries for services still to come', () => {
-    test('static-site mounting its seeded copy writable fails', () => {
+  describe('static-site (quadrant B′, on a store in quadrant A)', () => {
+    test('as k8s/base has it passes: a seeded copy per pod, a budget, its store reached by its own pods only', async () => {
+      expect(checkContract(await renderRealOverlay('kind'), ['static-site'])).toEqual([]);
+    });
+
+    test('mounting its seeded copy writable fails', () => {
       const seeded = aDeployment('static-site', {
         volumes: [{ name: 'site', emptyDir: {} }],
         initContainers: [{ name: 'sync', volumeMounts: [{ name: 'site', mountPath: '/site' }] }],
@@ -325,6 +333,140 @@ describe('quadrant contract', () => {
           path: 'spec.template.spec.containers[0].volumeMounts[0].readOnly',
         }),
       );
+    });
+
+    test('its server mounting the synced copy writable fails: it could change what it serves', async () => {
+      const violations = checkContract(await renderFixture('static-site-writes-its-copy'), [
+        'static-site',
+      ]);
+      expect(violations).toEqual([
+        {
+          check: 'contract',
+          object: 'Deployment/static-site',
+          path: 'spec.template.spec.containers[0].volumeMounts[0].readOnly',
+          message:
+            "static-site (quadrant B'): must be true: only the initContainer writes the seeded copy",
+        },
+        expect.objectContaining({ path: 'spec.template.spec.volumes' }),
+      ]);
+    });
+
+    test('without its sync initContainer fails: the copy it serves would be empty', async () => {
+      const violations = checkContract(await renderFixture('static-site-without-sync'), [
+        'static-site',
+      ]);
+      expect(violations).toEqual([
+        {
+          check: 'contract',
+          object: 'Deployment/static-site',
+          path: 'spec.template.spec.volumes',
+          message:
+            "static-site (quadrant B'): must have an emptyDir that an initContainer writes and" +
+            ' the containers mount read-only',
+        },
+      ]);
+    });
+
+    test('without a PodDisruptionBudget fails', async () => {
+      expect(
+        checkContract(await renderFixture('static-site-without-pdb'), ['static-site']),
+      ).toEqual([
+        expect.objectContaining({
+          object: 'Deployment/static-site',
+          message: expect.stringMatching(/needs a PodDisruptionBudget selecting its pods/),
+        }),
+      ]);
+    });
+
+    test('its store on a directory of its pod fails: the bucket is the authoritative copy', async () => {
+      expect(
+        checkContract(await renderFixture('static-site-s3-on-emptydir'), ['static-site']),
+      ).toEqual([
+        {
+          check: 'contract',
+          object: 'StatefulSet/static-site-s3',
+          path: 'spec.volumeClaimTemplates',
+          message: 'static-site (quadrant A): must claim a volume per pod',
+        },
+      ]);
+    });
+
+    test('its store reachable by geo fails', async () => {
+      expect(
+        checkContract(await renderFixture('static-site-s3-open-to-geo'), ['static-site']),
+      ).toEqual([
+        {
+          check: 'contract',
+          object: 'StatefulSet/static-site-s3',
+          path: '',
+          message:
+            'static-site (quadrant A): NetworkPolicy/static-site-s3-allow-static-site' +
+            ' spec.ingress[0].from[0] admits other peers; only static-site and static-site-seed' +
+            ' may reach it',
+        },
+      ]);
+    });
+
+    test('its server allowed to connect to any address fails', async () => {
+      expect(
+        checkContract(await renderFixture('static-site-egress-anywhere'), ['static-site']),
+      ).toEqual([
+        {
+          check: 'contract',
+          object: 'Deployment/static-site',
+          path: '',
+          message:
+            "static-site (quadrant B'): NetworkPolicy/static-site-allow-http spec.egress[0] admits" +
+            " connections to anywhere; it may reach only static-site-s3 (and the cluster's DNS on" +
+            ' port 53)',
+        },
+      ]);
+    });
+
+    test('its seed with no egress policy fails: it could connect anywhere', async () => {
+      expect(
+        checkContract(await renderFixture('static-site-seed-unrestricted'), ['static-site']),
+      ).toEqual([
+        expect.objectContaining({
+          object: 'Job/static-site-seed',
+          message: expect.stringMatching(/^static-site \(quadrant B'\): no NetworkPolicy isolates/),
+        }),
+      ]);
+    });
+
+    test('its seed allowed any port of the DNS pods fails: only port 53 is DNS', async () => {
+      expect(
+        checkContract(await renderFixture('static-site-dns-any-port'), ['static-site']),
+      ).toEqual([
+        expect.objectContaining({
+          object: 'Job/static-site-seed',
+          message: expect.stringMatching(
+            /NetworkPolicy\/static-site-seed-to-s3 spec\.egress\[1\]\.to\[0\] admits other destinations/,
+          ),
+        }),
+      ]);
+    });
+
+    test.each([
+      ['every pod of the namespace', { podSelector: {} }],
+      ['the store’s pods in every namespace', { namespaceSelector: {}, podSelector: storePods }],
+      ['an address block', { ipBlock: { cidr: '0.0.0.0/0' } }],
+      [
+        'DNS pods of any namespace',
+        { namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } },
+      ],
+    ])('an egress rule to %s fails', async (_, peer) => {
+      const objects = (await renderRealOverlay('kind')).map((o) =>
+        o.kind === 'NetworkPolicy' && o.metadata.name === 'static-site-seed-to-s3'
+          ? { ...o, spec: { ...(o.spec as object), egress: [{ to: [peer], ports: dnsPorts }] } }
+          : o,
+      );
+      expect(checkContract(objects, ['static-site'])).toEqual([
+        expect.objectContaining({
+          object: 'Job/static-site-seed',
+          message: expect.stringMatching(/egress\[0\]\.to\[0\] admits other destinations/),
+        }),
+      ]);
     });
   });
 
@@ -435,3 +577,8 @@ function aDeployment(
 
 const memoryVolume = { name: 'data', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } };
 const basketPods = { matchLabels: { 'app.kubernetes.io/name': 'basket' } };
+const storePods = { matchLabels: { 'app.kubernetes.io/name': 'static-site-s3' } };
+const dnsPorts = [
+  { protocol: 'UDP', port: 53 },
+  { protocol: 'TCP', port: 53 },
+];

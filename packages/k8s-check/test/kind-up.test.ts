@@ -56,11 +56,18 @@ case "$1 \${2:-}" in
     log='level=debug msg="Applied config: {\\"storageClassConfigs\\":{\\"quadrants-shared\\":{}}}"'
     printf '%s\\n' "\${STUB_PROVISIONER_LOG-$log}" ;;
   "create secret")
-    # The password file it was given: its mode and content, for the test to look at.
+    # Each file it was given: its mode and content, for the test to look at. A password as
+    # "password-file MODE CONTENT", any other key as "key-file SECRET KEY MODE CONTENT".
     for arg; do
-      case "$arg" in --from-file=password=*) file="\${arg#--from-file=password=}" ;; esac
-    done
-    echo "password-file $(stat -c %a "$file") $(cat "$file")" >>"$STUB_LOG" ;;
+      case "$arg" in
+        --from-file=password=*)
+          file="\${arg#--from-file=password=}"
+          echo "password-file $(stat -c %a "$file") $(cat "$file")" >>"$STUB_LOG" ;;
+        --from-file=*=*)
+          spec="\${arg#--from-file=}"
+          echo "key-file $4 \${spec%%=*} $(stat -c %a "\${spec#*=}") $(cat "\${spec#*=}")" >>"$STUB_LOG" ;;
+      esac
+    done ;;
   "apply "*)
     case "$*" in
       *--dry-run=server*) [ -z "\${STUB_DRY_RUN:-}" ] || echo "$STUB_DRY_RUN" >&2; exit "\${STUB_DRY_RUN_EXIT:-0}" ;;
@@ -160,6 +167,12 @@ const passwordsOf = (calls: string[]) =>
   calls.flatMap((call) => {
     const [, mode, password] = /^password-file (\d+) (.*)$/.exec(call) ?? [];
     return mode === undefined ? [] : [{ mode, password }];
+  });
+/** The keys kind-up wrote for a new Secret of several keys, with the mode of each key's file. */
+const keysOf = (calls: string[]) =>
+  calls.flatMap((call) => {
+    const [, secret, key, mode, value] = /^key-file (\S+) (\S+) (\d+) (.*)$/.exec(call) ?? [];
+    return mode === undefined ? [] : [{ secret, key, mode, value }];
   });
 
 describe('scripts/kind-up', () => {
@@ -475,6 +488,88 @@ describe('scripts/kind-up', () => {
       expect(overlay).not.toMatch(/image: postgres:/);
     });
   });
+  describe('static-site: its object store’s key pair, its image and its seed', () => {
+    test('creates the Secret static-site-s3 with a random key pair, in files only this user reads, when it is missing', async () => {
+      const run = await kindUp({ STUB_CLUSTERS: 'quadrants' });
+      expect(run.code).toBe(0);
+      expect(run.calls).toContainEqual(
+        expect.stringMatching(
+          /^kubectl --context kind-quadrants -n quadrants create secret generic static-site-s3 --from-file=access-key-id=\S+ --from-file=secret-access-key=\S+$/,
+        ),
+      );
+      expect(keysOf(run.calls)).toEqual([
+        {
+          secret: 'static-site-s3',
+          key: 'access-key-id',
+          mode: '600',
+          value: expect.stringMatching(/^[0-9a-f]{20}$/),
+        },
+        {
+          secret: 'static-site-s3',
+          key: 'secret-access-key',
+          mode: '600',
+          value: expect.stringMatching(/^[0-9a-f]{48}$/),
+        },
+      ]);
+      const createdAt = indexOf(run.calls, / create secret generic static-site-s3 /);
+      expect(createdAt).toBeGreaterThan(indexOf(run.calls, /--dry-run=server$/));
+      expect(createdAt).toBeLessThan(indexOf(run.calls, /apply --filename \S+overlay\.yaml$/));
+    });
+
+    test('never replaces static-site-s3: the store keeps the identity it first started with', async () => {
+      const run = await kindUp({ STUB_CLUSTERS: 'quadrants', STUB_SECRET_EXISTS: '1' });
+      expect(run.code).toBe(0);
+      expect(run.calls).toContainEqual(
+        expect.stringMatching(/ -n quadrants get secret static-site-s3 --ignore-not-found/),
+      );
+      expect(keysOf(run.calls)).toEqual([]);
+    });
+
+    test('S3_IMAGE replaces the object store’s image, not static-site’s', async () => {
+      const offline = await kindUp({ STUB_CLUSTERS: 'quadrants', S3_IMAGE: 'quadrants/s3:dev' });
+      expect(offline.code).toBe(0);
+      expect(offline.stdout).toMatch(
+        /static-site's object store from quadrants\/s3:dev \(S3_IMAGE\)/,
+      );
+      const overlay = await readFile(applied, 'utf8');
+      expect(overlay.match(/image: quadrants\/s3:dev$/gm)).toHaveLength(1);
+      expect(overlay).not.toMatch(/image: chrislusf\//);
+      // The server's Deployment (initContainer and container) and the seed Job.
+      expect(overlay.match(/image: quadrants\/static-site:dev$/gm)).toHaveLength(3);
+    });
+
+    test('on a reused cluster restarts static-site only once the seed has completed', async () => {
+      const run = await kindUp({
+        STUB_CLUSTERS: 'quadrants',
+        STUB_STATEFULSETS: 'statefulset.apps/static-site-s3',
+        STUB_JOBS: 'job.batch/static-site-seed',
+        STUB_DEPLOYMENTS: 'deployment.apps/static-site',
+      });
+      expect(run.code).toBe(0);
+      const store = indexOf(run.calls, /rollout status statefulset\.apps\/static-site-s3 /);
+      const seed = indexOf(run.calls, /get job\.batch\/static-site-seed /);
+      const restart = indexOf(run.calls, / rollout restart deployment\.apps\/static-site$/);
+      const rollout = indexOf(run.calls, /rollout status deployment\.apps\/static-site /);
+      expect(store).toBeGreaterThan(-1);
+      expect(seed).toBeGreaterThan(store);
+      expect(restart).toBeGreaterThan(seed);
+      expect(rollout).toBeGreaterThan(restart);
+    });
+
+    test('stops at a failed seed and restarts nothing', async () => {
+      const run = await kindUp({
+        STUB_CLUSTERS: 'quadrants',
+        STUB_JOBS: 'job.batch/static-site-seed',
+        STUB_DEPLOYMENTS: 'deployment.apps/static-site',
+        STUB_JOB_CONDITIONS: 'FailureTarget\nFailed',
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/job\.batch\/static-site-seed failed/);
+      // The old pods keep serving the site they synced.
+      expect(run.calls.some((call) => /-n quadrants rollout restart /.test(call))).toBe(false);
+    });
+  });
+
   describe('basket: its Secret, its store and the persistent-basket overlay', () => {
     test('creates the Secret basket-redis with its own random password, beside PostgreSQL’s', async () => {
       const run = await kindUp({ STUB_CLUSTERS: 'quadrants' });

@@ -93,9 +93,12 @@ describe('namespace', () => {
       'Deployment/basket',
       'Deployment/basket-redis',
       'Deployment/geo',
+      'Deployment/static-site',
       'Deployment/transactions',
       'Deployment/uploads',
+      'StatefulSet/static-site-s3',
       'StatefulSet/transactions-postgres',
+      'Job/static-site-seed',
       'Job/transactions-migrate',
     ]);
     expect(violations[0]?.path).toBe('metadata.labels.pod-security.kubernetes.io/enforce');

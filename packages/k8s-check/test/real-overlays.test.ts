@@ -129,6 +129,108 @@ describe('the repository overlays', () => {
     });
   });
 
+  test('kind renders static-site: the server, its object store with both Services, the seed Job, their policies, and no Secret', async () => {
+    const objects = await renderRealOverlay('kind');
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(
+      expect.arrayContaining([
+        'Deployment/static-site',
+        'Service/static-site',
+        'PodDisruptionBudget/static-site',
+        'NetworkPolicy/static-site-allow-http',
+        'StatefulSet/static-site-s3',
+        'Service/static-site-s3',
+        'Service/static-site-s3-headless',
+        'NetworkPolicy/static-site-s3-allow-static-site',
+        'Job/static-site-seed',
+        'NetworkPolicy/static-site-seed-to-s3',
+      ]),
+    );
+    // The store's key pair is made at deploy time (scripts/kind-up), never committed.
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    expect(valueAt(find(objects, 'Service', 'static-site'), 'spec.ports')).toEqual([
+      expect.objectContaining({ port: 80, nodePort: 30083 }),
+    ]);
+    // The store has no NodePort: only static-site's pods may reach it (port-forward for the host).
+    expect(find(objects, 'Service', 'static-site-s3')).toMatchObject({
+      spec: { type: 'ClusterIP', ports: [{ name: 's3', port: 9000, targetPort: 's3' }] },
+    });
+    // The names and labels the e2e suite's kind driver selects the store by.
+    expect(
+      valueAt(find(objects, 'StatefulSet', 'static-site-s3'), 'spec.template.metadata.labels'),
+    ).toEqual({
+      'app.kubernetes.io/name': 'static-site-s3',
+      'app.kubernetes.io/component': 'store',
+      'app.kubernetes.io/part-of': 'quadrants',
+    });
+  });
+
+  test('static-site syncs into an emptyDir that its server only reads, from the store its seed fills', async () => {
+    const objects = await renderRealOverlay('kind');
+    const credentials = [
+      {
+        name: 'AWS_ACCESS_KEY_ID',
+        valueFrom: { secretKeyRef: { name: 'static-site-s3', key: 'access-key-id' } },
+      },
+      {
+        name: 'AWS_SECRET_ACCESS_KEY',
+        valueFrom: { secretKeyRef: { name: 'static-site-s3', key: 'secret-access-key' } },
+      },
+    ];
+    const store = [
+      { name: 'AWS_ENDPOINT_URL_S3', value: 'http://static-site-s3:9000' },
+      { name: 'S3_BUCKET', value: 'static-site' },
+      { name: 'S3_PREFIX', value: 'site/' },
+      ...credentials,
+    ];
+    const pod = valueAt(find(objects, 'Deployment', 'static-site'), 'spec.template.spec');
+    expect(pod).toMatchObject({
+      securityContext: { runAsNonRoot: true, runAsUser: 10001 },
+      volumes: [{ name: 'site', emptyDir: expect.objectContaining({}) }],
+      initContainers: [
+        expect.objectContaining({
+          name: 'sync',
+          image: 'quadrants/static-site:dev',
+          command: ['node', 'dist/sync.js'],
+          env: expect.arrayContaining([{ name: 'STATIC_DIR', value: '/srv/site' }, ...store]),
+          volumeMounts: [{ name: 'site', mountPath: '/srv/site' }],
+          securityContext: expect.objectContaining({ readOnlyRootFilesystem: true }),
+        }),
+      ],
+      containers: [
+        expect.objectContaining({
+          image: 'quadrants/static-site:dev',
+          env: expect.arrayContaining([
+            { name: 'STATIC_DIR', value: '/srv/site' },
+            { name: 'STATIC_SYNC_ON_START', value: 'false' },
+          ]),
+          volumeMounts: [{ name: 'site', mountPath: '/srv/site', readOnly: true }],
+          readinessProbe: expect.objectContaining({ httpGet: { path: '/readyz', port: 'http' } }),
+          livenessProbe: expect.objectContaining({ httpGet: { path: '/healthz', port: 'http' } }),
+          securityContext: expect.objectContaining({ readOnlyRootFilesystem: true }),
+        }),
+      ],
+    });
+    // The server itself holds no credential: only the sync talks to the store.
+    expect(JSON.stringify(valueAt(pod, 'containers'))).not.toMatch(/AWS_|static-site-s3/);
+    // A rollout (a restart to pick up a changed bucket) never has fewer than 2 ready.
+    expect(valueAt(find(objects, 'Deployment', 'static-site'), 'spec')).toMatchObject({
+      replicas: 2,
+      strategy: { rollingUpdate: { maxUnavailable: 0 } },
+    });
+    expect(valueAt(find(objects, 'Job', 'static-site-seed'), 'spec.template.spec')).toMatchObject({
+      containers: [
+        expect.objectContaining({
+          image: 'quadrants/static-site:dev',
+          command: ['node', 'dist/seed.js'],
+          env: expect.arrayContaining(store),
+        }),
+      ],
+    });
+    expect(
+      valueAt(find(objects, 'StatefulSet', 'static-site-s3'), 'spec.template.spec.containers'),
+    ).toEqual([expect.objectContaining({ env: expect.arrayContaining(credentials) })]);
+  });
+
   test('uploads lets an upload in flight finish before the kubelet kills its pod', async () => {
     const uploads = find(await renderRealOverlay('kind'), 'Deployment', 'uploads');
     const spec = valueAt(uploads, 'spec.template.spec') as {
@@ -200,7 +302,9 @@ describe('the repository overlays', () => {
     expect(checkProjectRules(objects)).toEqual([]);
     expect(checkNamespaces(objects)).toEqual([]);
     expect(checkSelectorTargets(objects)).toEqual([]);
-    expect(checkContract(objects, ['transactions', 'geo', 'basket', 'uploads'])).toEqual([]);
+    expect(
+      checkContract(objects, ['transactions', 'geo', 'basket', 'uploads', 'static-site']),
+    ).toEqual([]);
     const outcomes = checkOverlay('kind', objects);
     expect(outcomes.filter((o) => o.violations.length > 0)).toEqual([]);
     for (const subject of [
@@ -211,6 +315,9 @@ describe('the repository overlays', () => {
       'Deployment/basket',
       'Deployment/basket-redis',
       'Deployment/uploads',
+      'Deployment/static-site',
+      'StatefulSet/static-site-s3',
+      'Job/static-site-seed',
     ]) {
       expect(outcomes).toContainEqual({ check: 'contract', subject, violations: [] });
     }
@@ -271,18 +378,36 @@ describe('the repository overlays', () => {
     });
   });
 
-  test('PostgreSQL keeps its claim whatever happens to the StatefulSet, in every overlay', async () => {
+  test('PostgreSQL and static-site’s store keep their claims whatever happens to the StatefulSet, in every overlay', async () => {
     for (const overlay of await listOverlays(`${k8sDir}/overlays`)) {
-      const postgres = find(
-        await renderRealOverlay(overlay),
-        'StatefulSet',
-        'transactions-postgres',
-      );
-      expect(valueAt(postgres, 'spec.persistentVolumeClaimRetentionPolicy')).toEqual({
-        whenDeleted: 'Retain',
-        whenScaled: 'Retain',
-      });
+      const objects = await renderRealOverlay(overlay);
+      for (const name of ['transactions-postgres', 'static-site-s3']) {
+        const statefulSet = find(objects, 'StatefulSet', name);
+        expect(
+          valueAt(statefulSet, 'spec.persistentVolumeClaimRetentionPolicy'),
+          `${overlay} ${name}`,
+        ).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+      }
     }
+  });
+
+  test('cloud puts static-site’s store on the network disk, and its image comes from the registry', async () => {
+    const objects = await renderRealOverlay('cloud');
+    expect(
+      valueAt(find(objects, 'StatefulSet', 'static-site-s3'), 'spec.volumeClaimTemplates'),
+    ).toEqual([
+      expect.objectContaining({
+        spec: expect.objectContaining({
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: 'quadrants-network-ssd',
+        }),
+      }),
+    ]);
+    expect(
+      valueAt(find(objects, 'Deployment', 'static-site'), 'spec.template.spec.containers'),
+    ).toEqual([
+      expect.objectContaining({ image: 'registry.example.com/quadrants/static-site:0.1.0' }),
+    ]);
   });
 });
 
