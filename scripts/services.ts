@@ -1,11 +1,13 @@
 // The services this repository runs, in one place: what `pnpm start` starts and what the e2e
 // suite's local target runs as processes. Each target has host ports of its own, so all three
 // can run at once: `pnpm start` 808N (here), docker-compose.yml 1808N, kind 3008N (the NodePort
-// that k8s/overlays/kind maps to the same port on 127.0.0.1).
+// that k8s/overlays/kind maps to the same port on 127.0.0.1). static-site's object store
+// follows the same scheme: 8090, 18090, 30090.
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The kinds of backing store a service may keep its data in. */
-export type StoreKind = 'postgres' | 'redis' | 'disk';
+export type StoreKind = 'postgres' | 'redis' | 'disk' | 's3';
 
 export interface ServiceSpec {
   name: string;
@@ -23,10 +25,15 @@ export interface ServiceSpec {
    * (BASKET_STORE=memory for basket). A `disk` service writes one directory that all its
    * replicas share (diskEnv): `pnpm start` gives it <NAME>_DIR's own value when that is set,
    * else .data/<name>/ under the repository; the e2e local target a new temporary directory.
+   * An `s3` service reads its content from a bucket (s3Env): `pnpm start` and the e2e local
+   * target give it an embedded S3 server (scripts/embedded-s3.ts), seeded once by `seed`, and
+   * each replica a directory of its own to sync into (replicaDirEnv).
    */
   store?: StoreKind;
   /** A one-shot `pnpm start` runs to completion before the service (its schema migrations). */
   migrate?: string;
+  /** A one-shot that fills an `s3` service's bucket before the service starts; idempotent. */
+  seed?: string;
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -57,6 +64,13 @@ export const services: readonly ServiceSpec[] = [
   // Two replicas on one Redis in the e2e suite, as in Kubernetes. `pnpm start` runs one process
   // of every service anyway, and without REDIS_URL it must: the memory store lives in it.
   { ...service('basket', 8085, 2), store: 'redis' },
+  // Two replicas, each syncing its own copy of the bucket at start-up, as the Deployment's two
+  // pods do into their emptyDirs.
+  {
+    ...service('static-site', 8083, 2),
+    store: 's3',
+    seed: `${root}services/static-site/src/seed.ts`,
+  },
 ];
 
 export function serviceNamed(name: string): ServiceSpec {
@@ -81,4 +95,40 @@ export function diskEnv(
     [variableOf(service.name, 'DIR')]: directory,
     [variableOf(service.name, 'INSTANCE')]: `${service.name}-${replica}`,
   };
+}
+
+/** Where an `s3` service's bucket is, as the S3 SDK and static-site read it. */
+export interface S3Access {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  bucket: string;
+  /** The key prefix its content lives under: `site/`. */
+  prefix: string;
+}
+
+/** The bucket and prefix static-site reads by default, on every target. */
+export const staticSiteBucket = { bucket: 'static-site', prefix: 'site/' } as const;
+
+/** What a process needs to reach `access`: the SDK's own variables, and the bucket's. */
+export function s3Env(access: S3Access): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_S3: access.endpoint,
+    AWS_REGION: access.region,
+    AWS_ACCESS_KEY_ID: access.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: access.secretAccessKey,
+    S3_BUCKET: access.bucket,
+    S3_PREFIX: access.prefix,
+  };
+}
+
+/**
+ * What replica `replica` of an `s3` service gets besides s3Env: a directory of its own under
+ * `root` to sync into and serve from (a pod's emptyDir), and the sync in its own process, since
+ * no initContainer runs before it. A process started in place of a dead one takes its number and
+ * directory, as a restarted container keeps its hostname (the sync starts a fresh release there).
+ */
+export function replicaDirEnv(root: string, replica: number): Record<string, string> {
+  return { STATIC_DIR: join(root, String(replica)), STATIC_SYNC_ON_START: 'true' };
 }

@@ -8,9 +8,12 @@
 // data in Redis (basket) gets REDIS_URL's server when that is set, else its memory store
 // (BASKET_STORE=memory): its state then lives in its one process and ends with it. A service
 // that keeps its data on a disk (uploads) gets its directory: <NAME>_DIR's own value when it is
-// set, else .data/<name>/, which outlives `pnpm start`. Ctrl-C stops every service, then the
-// embedded PostgreSQL, and exits 0.
-import { mkdirSync } from 'node:fs';
+// set, else .data/<name>/, which outlives `pnpm start`. A service that reads its content from
+// S3 (static-site) gets an embedded S3 server (s3rver, scripts/embedded-s3.ts) on 8090
+// (STATIC_SITE_S3_PORT) with its data in .data/s3/, seeded once with the site before it starts
+// (the seed is idempotent), and syncs from it at start-up into .data/<name>/1/, as a pod does
+// into its emptyDir. Ctrl-C stops every service, then the embedded stores, and exits 0.
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +24,7 @@ import {
   type EmbeddedPostgres,
   startEmbeddedPostgres,
 } from './embedded-postgres.ts';
+import { defaultS3DataDir, type EmbeddedS3, startEmbeddedS3 } from './embedded-s3.ts';
 import {
   type LocalProcess,
   runOnce,
@@ -28,7 +32,15 @@ import {
   startProcess,
   stopProcess,
 } from './local-processes.ts';
-import { diskEnv, type ServiceSpec, services, variableOf } from './services.ts';
+import {
+  diskEnv,
+  replicaDirEnv,
+  type ServiceSpec,
+  s3Env,
+  services,
+  staticSiteBucket,
+  variableOf,
+} from './services.ts';
 
 let stopSignal: NodeJS.Signals | undefined;
 const stopRequested = Promise.withResolvers<undefined>();
@@ -45,7 +57,7 @@ const host = '127.0.0.1';
 const say = (line: string) => console.error(`start: ${line}`);
 
 /** The port `service` gets: its variable when set, else its default. Exits on a bad value. */
-function portOf(service: ServiceSpec): number {
+function portOf(service: Pick<ServiceSpec, 'port' | 'portVariable'>): number {
   const raw = process.env[service.portVariable]?.trim();
   if (!raw) return service.port;
   const port = Number(raw);
@@ -81,9 +93,14 @@ if (process.env.PORT) {
 
 const plan = services.map((service) => ({ service, port: portOf(service) }));
 
+/** The embedded S3 server's port, on the scheme of the services' (compose 18090, kind 30090). */
+const s3Users = plan.filter(({ service }) => service.store === 's3');
+const s3Port = { name: 'the embedded S3 server', port: 8090, portVariable: 'STATIC_SITE_S3_PORT' };
+const s3Plan = s3Users.length > 0 ? [{ service: s3Port, port: portOf(s3Port) }] : [];
+
 // Each port is checked before anything starts, so a busy one costs a line, not a stack trace.
 const taken = new Map<number, string>();
-for (const { service, port } of plan) {
+for (const { service, port } of [...plan, ...s3Plan]) {
   if (port === 0) continue;
   const other = taken.get(port);
   const problem = other ? 'EADDRINUSE' : await portProblem(port);
@@ -148,6 +165,7 @@ function printer(name: string, index: number) {
 
 const running: LocalProcess[] = [];
 let embedded: EmbeddedPostgres | undefined;
+let embeddedS3: EmbeddedS3 | undefined;
 
 /** A service's store: PostgreSQL for a `postgres` service, Redis or its memory for `redis`. */
 interface Store {
@@ -232,6 +250,52 @@ function diskStore(service: ServiceSpec): Store {
   };
 }
 
+/** The seed's default source: the site that static-site's build writes. */
+const builtSite = fileURLToPath(new URL('../services/static-site/dist/site/', import.meta.url));
+
+/**
+ * Starts the embedded S3 server (s3rver on .data/s3/, with the bucket) and seeds it for the
+ * `s3` services, each with its seed; resolves with the store of each. Every replica syncs
+ * from it into a directory of its own, .data/<name>/1/ for the one `pnpm start` runs.
+ */
+async function openObjectStore(users: ServiceSpec[], port: number): Promise<Map<string, Store>> {
+  const dataDir = relative(process.cwd(), defaultS3DataDir) || defaultS3DataDir;
+  say(`starting an embedded S3 server (s3rver) on ${dataDir}`);
+  const server = await startEmbeddedS3({
+    dataDir: defaultS3DataDir,
+    port,
+    buckets: [staticSiteBucket.bucket],
+  });
+  embeddedS3 = server;
+  const access = { ...server, ...staticSiteBucket };
+  const stores = new Map<string, Store>();
+  for (const service of users) {
+    const env = { LOG_LEVEL: logLevel, ...s3Env(access) };
+    if (service.seed) {
+      if (!existsSync(builtSite)) {
+        throw new Error(
+          `${service.name}'s seed uploads the built site, and ${relative(process.cwd(), builtSite)} ` +
+            `is missing: run \`pnpm --filter @quadrants/${service.name} build\` first`,
+        );
+      }
+      const echo = printer(service.name, services.indexOf(service));
+      const code = await runOnce(service.seed, { env, echo });
+      if (code !== 0) throw new Error(`the seed of ${service.name} failed (exit code ${code})`);
+    }
+    const copies = join(dataRoot, service.name);
+    mkdirSync(copies, { recursive: true });
+    stores.set(service.name, {
+      env: { ...env, ...replicaDirEnv(copies, 1) },
+      label: `${service.name} bucket`,
+      where:
+        `s3://${access.bucket}/${access.prefix} on ${server.endpoint} (embedded s3rver on ` +
+        `${dataDir}, key ${server.accessKeyId} / ${server.secretAccessKey}; its copy in ` +
+        `${relative(process.cwd(), copies)}/1)`,
+    });
+  }
+  return stores;
+}
+
 /** Stops every service; false when one of them ended with an error. */
 async function stopAll(): Promise<boolean> {
   const codes = await Promise.all(running.map((p) => stopProcess(p)));
@@ -252,6 +316,12 @@ async function finish(code: 0 | 1): Promise<never> {
     await embedded?.close();
   } catch (error) {
     say(`the embedded PostgreSQL did not close cleanly: ${(error as Error).message}`);
+    clean = false;
+  }
+  try {
+    await embeddedS3?.close();
+  } catch (error) {
+    say(`the embedded S3 server did not close cleanly: ${(error as Error).message}`);
     clean = false;
   }
   process.exit(clean ? code : 1);
@@ -279,6 +349,19 @@ for (const { service } of plan) {
       say(`${service.name}'s directory: ${(error as Error).message}`);
       await finish(1);
     }
+  }
+}
+
+if (s3Plan[0]) {
+  try {
+    const stores = await openObjectStore(
+      s3Users.map(({ service }) => service),
+      s3Plan[0].port,
+    );
+    for (const [name, store] of stores) ownStores.set(name, store);
+  } catch (error) {
+    say(`the embedded S3 server: ${(error as Error).message}`);
+    await finish(1);
   }
 }
 

@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import { serviceNamed, services } from '../../../scripts/services.ts';
+import { serviceNamed, services, staticSiteBucket } from '../../../scripts/services.ts';
+import { type Balancer, startBalancer } from '../balancer.ts';
 import { run } from '../run.ts';
 import { isReady, until } from '../wait.ts';
 import { checkVariant, storeOf } from './stores.ts';
-import type { Driver, Replica, StoreVariant, Target } from './target.ts';
+import type { Driver, NewReplica, Replica, StoreVariant, Target } from './target.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const project = process.env.E2E_COMPOSE_PROJECT ?? 'quadrants-e2e';
@@ -32,9 +33,13 @@ async function composeCommand(): Promise<string[]> {
   }
 }
 
-// "127.0.0.1:" + ":8080" publishes each replica on its own ephemeral loopback port.
+// "127.0.0.1:" + ":8080" publishes each replica on its own ephemeral loopback port; static-site's
+// object store likewise (":9000").
 const composeEnv = Object.fromEntries(
-  services.map((s) => [`${s.name.toUpperCase().replaceAll('-', '_')}_PUBLISH`, '127.0.0.1:']),
+  [...services.map((s) => s.name), 'static-site-s3'].map((name) => [
+    `${name.toUpperCase().replaceAll('-', '_')}_PUBLISH`,
+    '127.0.0.1:',
+  ]),
 );
 
 /** Runs `args` on the project; `files` (composeFiles) says which compose files it reads. */
@@ -58,12 +63,12 @@ interface PortBinding {
   HostPort: string;
 }
 
-async function containerReplica(id: string): Promise<Replica | undefined> {
+async function containerReplica(id: string, port = 8080): Promise<Replica | undefined> {
   const [state] = JSON.parse(await run('docker', ['inspect', id])) as {
     State: { Running: boolean };
     NetworkSettings: { Ports: Record<string, PortBinding[] | null> };
   }[];
-  const binding = state?.NetworkSettings.Ports['8080/tcp']?.[0];
+  const binding = state?.NetworkSettings.Ports[`${port}/tcp`]?.[0];
   if (!state?.State.Running || !binding) return undefined;
   return { id, url: `http://127.0.0.1:${binding.HostPort}` };
 }
@@ -95,11 +100,16 @@ export function composeTarget(): Target {
   };
 }
 
-/** Waits until the container of `store` passes its healthcheck. */
+/** Waits until the container of `store` passes its healthcheck (or runs, if it has none). */
 function storeHealthy(store: string) {
   return until(`${store} to be healthy`, async () => {
     const [id] = await containerIds(store);
-    return id && (await health(id)) === 'healthy' ? true : undefined;
+    if (!id) return undefined;
+    const status = await health(id);
+    if (status === 'healthy') return true;
+    if (status !== '') return undefined;
+    const running = await run('docker', ['inspect', '--format', '{{.State.Running}}', id]);
+    return running.trim() === 'true' ? true : undefined;
   });
 }
 
@@ -110,11 +120,35 @@ function composeDriver(): Driver {
   const persistent = new Set<string>();
   const files = () => composeFiles(persistent);
   const running = async (service: string) =>
-    (await Promise.all((await containerIds(service)).map(containerReplica))).filter(
+    (await Promise.all((await containerIds(service)).map((id) => containerReplica(id)))).filter(
       (replica): replica is Replica => replica !== undefined,
     );
+  /** A balancer per service (balancedUrl), over the containers the driver knows ready. */
+  const balancers = new Map<string, Promise<Balancer>>();
+  const balancerOf = (service: string) => {
+    let balancer = balancers.get(service);
+    if (!balancer) {
+      balancer = startBalancer();
+      balancers.set(service, balancer);
+    }
+    return balancer;
+  };
+  /** Makes `service` run `count` containers, keeping those it has; returns the new ones' ids. */
+  const scaleTo = async (service: string, count: number): Promise<string[]> => {
+    const before = new Set(await containerIds(service));
+    await compose(files(), [
+      'up',
+      '-d',
+      '--no-deps',
+      '--no-recreate',
+      '--scale',
+      `${service}=${count}`,
+      service,
+    ]);
+    return (await containerIds(service)).filter((id) => !before.has(id));
+  };
 
-  return {
+  const driver: Driver = {
     async entryUrl(service) {
       const [first] = await running(service);
       if (!first) throw new Error(`no ${service} container is running`);
@@ -148,7 +182,7 @@ function composeDriver(): Driver {
         `${service}=${replicas}`,
         service,
       ]);
-      await this.waitForReplicas(service);
+      await driver.waitForReplicas(service);
     },
     unsupported: () => undefined,
     async restartStore(service, { kill, whileDown }) {
@@ -167,7 +201,7 @@ function composeDriver(): Driver {
         await compose(files(), ['up', '-d', '--no-deps', store]);
       }
       await storeHealthy(store);
-      await this.waitForReplicas(service);
+      await driver.waitForReplicas(service);
     },
     async useStoreVariant(service, variant: StoreVariant) {
       const { name: store } = checkVariant(service, variant);
@@ -193,8 +227,73 @@ function composeDriver(): Driver {
         ]);
         for (const id of ids.split('\n').filter(Boolean)) await run('docker', ['volume', 'rm', id]);
       }
-      await this.waitForReplicas(service);
+      await driver.waitForReplicas(service);
     },
-    async close() {},
+    async balancedUrl(service) {
+      const balancer = await balancerOf(service);
+      balancer.set((await driver.waitForReplicas(service)).map((r) => r.url));
+      return balancer.url;
+    },
+    async rolloutRestart(service) {
+      const balancer = await balancerOf(service);
+      const before = await driver.waitForReplicas(service);
+      balancer.add(before.map((r) => r.url));
+      const count = before.length;
+      // A new container first, ready, then an old one out of rotation, drained and removed:
+      // what a Deployment's rolling update does, one at a time.
+      for (const old of before) {
+        const [id] = await scaleTo(service, count + 1);
+        if (!id) throw new Error(`docker-compose started no new ${service} container`);
+        const fresh = await until(`the new ${service} container to be ready`, async () => {
+          const replica = await containerReplica(id);
+          return replica && (await isReady(replica.url)) ? replica : undefined;
+        });
+        balancer.add([fresh.url]);
+        await balancer.drain(old.url);
+        await run('docker', ['stop', '--time', '30', old.id]);
+        await run('docker', ['rm', '--force', old.id]);
+      }
+      await driver.waitForReplicas(service);
+    },
+    async addReplica(service): Promise<NewReplica> {
+      const count = wanted.get(service) ?? serviceNamed(service).replicas;
+      wanted.set(service, count + 1);
+      const [id] = await scaleTo(service, count + 1);
+      if (!id) throw new Error(`docker-compose started no new ${service} container`);
+      return {
+        id,
+        async readiness() {
+          const replica = await containerReplica(id);
+          if (!replica) return { ready: false, detail: 'the container is not running' };
+          try {
+            const response = await fetch(`${replica.url}/readyz`, {
+              signal: AbortSignal.timeout(5_000),
+            });
+            await response.arrayBuffer();
+            return { ready: response.status === 200, detail: `/readyz ${response.status}` };
+          } catch (error) {
+            return { ready: false, detail: `/readyz: ${(error as Error).message}` };
+          }
+        },
+      };
+    },
+    async objectStore(service) {
+      const store = storeOf(service);
+      const [id] = await containerIds(store);
+      const published = id ? await containerReplica(id, 9000) : undefined;
+      if (!published) throw new Error(`${store} is not running, or publishes no port 9000`);
+      // docker-compose.yml's development defaults, unless the run set others.
+      return {
+        endpoint: published.url,
+        region: 'us-east-1',
+        accessKeyId: process.env.STATIC_SITE_S3_ACCESS_KEY || 'static-site-dev',
+        secretAccessKey: process.env.STATIC_SITE_S3_SECRET_KEY || 'static-site-dev-only-secret',
+        ...staticSiteBucket,
+      };
+    },
+    async close() {
+      for (const balancer of balancers.values()) await (await balancer).close();
+    },
   };
+  return driver;
 }

@@ -5,6 +5,7 @@ import type { Target, TargetName } from './target.ts';
 
 export type {
   Driver,
+  NewReplica,
   Replica,
   StoreRestartOptions,
   StoreVariant,

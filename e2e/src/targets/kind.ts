@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { staticSiteBucket } from '../../../scripts/services.ts';
 import { run } from '../run.ts';
 import { isReady, until } from '../wait.ts';
 import { checkVariant, storeOf, storeSpecOf } from './stores.ts';
-import type { Driver, Replica, StoreVariant, Target } from './target.ts';
+import type { Driver, NewReplica, Replica, StoreVariant, Target } from './target.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const cluster = process.env.KIND_CLUSTER ?? 'quadrants';
@@ -24,13 +25,31 @@ const persistentOverlays: Record<string, { overlay: string; claim: string }> = {
 const kubectl = (args: string[]) =>
   run('kubectl', ['--context', context, '-n', namespace, ...args]);
 
+interface ContainerStatus {
+  name: string;
+  containerID?: string;
+  state?: Record<string, { reason?: string } | undefined>;
+}
+
 interface Pod {
   metadata: { name: string; uid: string; deletionTimestamp?: string };
   spec: { nodeName?: string };
   status: {
+    phase?: string;
     conditions?: { type: string; status: string }[];
-    containerStatuses?: { name: string; containerID?: string }[];
+    initContainerStatuses?: ContainerStatus[];
+    containerStatuses?: ContainerStatus[];
   };
+}
+
+/** What a pod is doing, for a message: its phase, and each init container's state. */
+function podDetail(pod: Pod): string {
+  const init = (pod.status.initContainerStatuses ?? []).map((c) => {
+    const [state, about] = Object.entries(c.state ?? {})[0] ?? ['unknown', undefined];
+    return `initContainer ${c.name} ${state}${about?.reason ? ` (${about.reason})` : ''}`;
+  });
+  const ready = (pod.status.conditions ?? []).find((c) => c.type === 'Ready')?.status ?? 'unknown';
+  return [`phase ${pod.status.phase ?? 'unknown'}`, ...init, `Ready ${ready}`].join(', ');
 }
 
 /**
@@ -60,11 +79,11 @@ async function desiredReplicas(service: string): Promise<number> {
   return Number(out);
 }
 
-/** `kubectl port-forward` to one pod, on a free loopback port. */
-function portForward(pod: string): Promise<{ url: string; child: ChildProcess }> {
+/** `kubectl port-forward` to one pod's `port`, on a free loopback port. */
+function portForward(pod: string, port = 8080): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
     'kubectl',
-    ['--context', context, '-n', namespace, 'port-forward', `pod/${pod}`, ':8080'],
+    ['--context', context, '-n', namespace, 'port-forward', `pod/${pod}`, `:${port}`],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return new Promise((resolve, reject) => {
@@ -191,15 +210,16 @@ export function kindTarget(): Target {
 function kindDriver(): Driver {
   const forwards = new Map<string, Promise<{ url: string; child: ChildProcess }>>();
 
-  /** One port-forward per pod, kept while it lives: kubectl exits when its pod goes away. */
-  function forwardTo(pod: string) {
-    let forward = forwards.get(pod);
+  /** One port-forward per pod and port, kept while it lives: kubectl exits when its pod goes. */
+  function forwardTo(pod: string, port = 8080) {
+    const key = `${pod}:${port}`;
+    let forward = forwards.get(key);
     if (!forward) {
-      forward = portForward(pod);
-      forwards.set(pod, forward);
+      forward = portForward(pod, port);
+      forwards.set(key, forward);
       forward.then(
-        ({ child }) => child.on('exit', () => forwards.delete(pod)),
-        () => forwards.delete(pod),
+        ({ child }) => child.on('exit', () => forwards.delete(key)),
+        () => forwards.delete(key),
       );
     }
     return forward;
@@ -215,8 +235,72 @@ function kindDriver(): Driver {
     );
   }
 
-  return {
+  const driver: Driver = {
     entryUrl: nodePortUrl,
+    // The Service: a terminating pod leaves its endpoints and drains behind its preStop sleep.
+    balancedUrl: nodePortUrl,
+    async rolloutRestart(service) {
+      await driver.waitForReplicas(service);
+      await kubectl(['rollout', 'restart', `deployment/${service}`]);
+      await kubectl(['rollout', 'status', `deployment/${service}`, '--timeout=600s']);
+      // `rollout status` is done once the new pods are available; the old ones may still be
+      // terminating (and serving their drain).
+      await until(
+        `only ${service}'s new pods to remain`,
+        async () => {
+          const pods = await podsOf(service);
+          const wanted = await desiredReplicas(service);
+          return pods.length === wanted && pods.every(isServing) ? true : undefined;
+        },
+        { timeoutMs: 300_000 },
+      );
+      await driver.waitForReplicas(service);
+    },
+    async addReplica(service): Promise<NewReplica> {
+      const before = new Set((await podsOf(service)).map((pod) => pod.metadata.uid));
+      const count = await desiredReplicas(service);
+      await kubectl(['scale', 'deployment', service, `--replicas=${count + 1}`]);
+      const pod = await until(`a new ${service} pod`, async () =>
+        (await podsOf(service)).find((p) => !before.has(p.metadata.uid)),
+      );
+      const name = pod.metadata.name;
+      return {
+        id: name,
+        async readiness() {
+          const now = (await podsOf(service)).find((p) => p.metadata.name === name);
+          if (!now) return { ready: false, detail: 'the pod is gone' };
+          // Its initContainer syncs before the server starts: until it is done nothing answers
+          // on the pod, and its Ready condition is what the Service goes by.
+          if (now.status.phase !== 'Running' || !isServing(now)) {
+            return { ready: false, detail: podDetail(now) };
+          }
+          const { url } = await forwardTo(name);
+          const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5_000) });
+          await response.arrayBuffer();
+          return {
+            ready: response.status === 200,
+            detail: `${podDetail(now)}, /readyz ${response.status}`,
+          };
+        },
+      };
+    },
+    async objectStore(service) {
+      const store = storeOf(service);
+      // No NodePort (its NetworkPolicy admits static-site's pods only): a port-forward to its pod.
+      const { url } = await forwardTo(`${store}-0`, 9000);
+      const field = async (key: string) =>
+        Buffer.from(
+          await kubectl(['get', 'secret', store, '-o', `jsonpath={.data.${key}}`]),
+          'base64',
+        ).toString('utf8');
+      return {
+        endpoint: url,
+        region: 'us-east-1',
+        accessKeyId: await field('access-key-id'),
+        secretAccessKey: await field('secret-access-key'),
+        ...staticSiteBucket,
+      };
+    },
     replicas,
     async killReplica(_service, replica) {
       await kubectl(['delete', 'pod', replica.id, '--grace-period=0', '--force', '--wait=false']);
@@ -239,7 +323,7 @@ function kindDriver(): Driver {
       await until(`${service} to have no more than ${count} pods`, async () =>
         (await podsOf(service)).length <= count ? true : undefined,
       );
-      if (count > 0) await this.waitForReplicas(service);
+      if (count > 0) await driver.waitForReplicas(service);
     },
     unsupported: () => undefined,
     async restartStore(service, { kill, whileDown }) {
@@ -268,7 +352,7 @@ function kindDriver(): Driver {
         for (const pod of pods) await kubectl(['delete', 'pod', pod.metadata.name, '--wait=true']);
       }
       await newStorePod(store, new Set(pods.map((pod) => pod.metadata.uid)));
-      await this.waitForReplicas(service);
+      await driver.waitForReplicas(service);
     },
     async useStoreVariant(service, variant: StoreVariant) {
       const { name: store } = checkVariant(service, variant);
@@ -293,7 +377,7 @@ function kindDriver(): Driver {
         // baskets on it), now that no pod mounts it, so the next switch starts empty.
         await kubectl(['delete', 'pvc', persistent.claim, '--ignore-not-found', '--wait=true']);
       }
-      await this.waitForReplicas(service);
+      await driver.waitForReplicas(service);
     },
     async recreateStoreWorkload(service) {
       const store = storeOf(service);
@@ -309,7 +393,7 @@ function kindDriver(): Driver {
       // claim's data).
       await applyStoreObjects(overlay, store);
       await newStorePod(store, new Set(pods.map((pod) => pod.metadata.uid)));
-      await this.waitForReplicas(service);
+      await driver.waitForReplicas(service);
     },
     async close() {
       const open = await Promise.allSettled(forwards.values());
@@ -317,4 +401,5 @@ function kindDriver(): Driver {
       forwards.clear();
     },
   };
+  return driver;
 }

@@ -1,8 +1,28 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LocalProcess, startProcess, stopProcess } from '../../../scripts/local-processes.ts';
-import { diskEnv, serviceNamed, services } from '../../../scripts/services.ts';
+import { fileURLToPath } from 'node:url';
+import {
+  type EmbeddedS3,
+  embeddedS3Credentials,
+  startEmbeddedS3,
+} from '../../../scripts/embedded-s3.ts';
+import {
+  type LocalProcess,
+  runOnce,
+  startProcess,
+  stopProcess,
+} from '../../../scripts/local-processes.ts';
+import {
+  diskEnv,
+  replicaDirEnv,
+  type S3Access,
+  s3Env,
+  serviceNamed,
+  services,
+  staticSiteBucket,
+} from '../../../scripts/services.ts';
+import { type Balancer, startBalancer } from '../balancer.ts';
 import { isReady, until } from '../wait.ts';
 import {
   deletePostgres,
@@ -20,7 +40,49 @@ import {
   startRedis,
 } from './local-redis.ts';
 import { checkVariant, storeOf } from './stores.ts';
-import type { Driver, Replica, StoreVariant, Target, TargetState } from './target.ts';
+import type { Driver, NewReplica, Replica, StoreVariant, Target, TargetState } from './target.ts';
+
+/** The site static-site's seed uploads by default: what its build writes. */
+const builtSite = fileURLToPath(
+  new URL('../../../services/static-site/dist/site/', import.meta.url),
+);
+
+/** The embedded S3 server's address for `port`, with its one key pair and static-site's bucket. */
+const s3Access = (port: number): S3Access => ({
+  endpoint: `http://127.0.0.1:${port}`,
+  region: 'us-east-1',
+  ...embeddedS3Credentials,
+  ...staticSiteBucket,
+});
+
+/**
+ * static-site's object store for the run: the embedded S3 server (s3rver) on a new temporary
+ * directory, seeded by each `s3` service's seed, then stopped; each test worker's driver serves
+ * that directory on the same port while it runs. Without the built site the seed has nothing to
+ * upload: the reason is kept, and static-site's tests skip with it (fail under CI=true).
+ */
+async function seedObjectStore(): Promise<NonNullable<TargetState['objectStore']>> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'quadrants-e2e-s3-'));
+  if (!existsSync(builtSite)) {
+    return {
+      dataDir,
+      port: 0,
+      unavailable: `static-site's built site (${builtSite}) is missing: run \`pnpm --filter @quadrants/static-site build\``,
+    };
+  }
+  const server = await startEmbeddedS3({ dataDir, buckets: [staticSiteBucket.bucket] });
+  try {
+    for (const service of services.filter((s) => s.store === 's3' && s.seed)) {
+      const code = await runOnce(service.seed as string, {
+        env: { LOG_LEVEL: 'warn', ...s3Env(s3Access(server.port)) },
+      });
+      if (code !== 0) throw new Error(`the seed of ${service.name} exited with ${code}`);
+    }
+  } finally {
+    await server.close();
+  }
+  return { dataDir, port: server.port };
+}
 
 /**
  * Services as Node processes on free loopback ports, supervised by the driver in the test
@@ -34,6 +96,7 @@ export function localTarget(): Target {
   let postgres: PostgresContainer | undefined;
   let redis: RedisContainer | undefined;
   let directories: Record<string, string> = {};
+  let objectStore: TargetState['objectStore'];
   return {
     name: 'local',
     // Nothing to build: each test file's driver starts the processes it needs.
@@ -48,18 +111,22 @@ export function localTarget(): Target {
         redis = c;
       });
       if ('unavailable' in basketRedis) console.log(`e2e: ${basketRedis.unavailable}`);
+      // A `disk` service's shared directory; an `s3` service's replicas' own copies, each in a
+      // directory of its number under it.
       directories = Object.fromEntries(
         services
-          .filter((s) => s.store === 'disk')
+          .filter((s) => s.store === 'disk' || s.store === 's3')
           .map((s) => [s.name, mkdtempSync(join(tmpdir(), `quadrants-e2e-${s.name}-`))]),
       );
-      return { transactionsDatabase, basketRedis, directories };
+      objectStore = await seedObjectStore();
+      if (objectStore.unavailable) console.log(`e2e: ${objectStore.unavailable}`);
+      return { transactionsDatabase, basketRedis, directories, objectStore };
     },
     async down() {
       if (postgres) await removePostgres(postgres);
       if (redis) await removeRedis(redis);
-      for (const directory of Object.values(directories)) {
-        rmSync(directory, { recursive: true, force: true });
+      for (const directory of [...Object.values(directories), objectStore?.dataDir ?? '']) {
+        if (directory) rmSync(directory, { recursive: true, force: true });
       }
     },
     driver: localDriver,
@@ -83,10 +150,20 @@ function localDriver(state: TargetState): Driver {
    */
   const serviceEnv = (service: string, replica = 1): Record<string, string> => {
     const spec = serviceNamed(service);
-    if (spec.store === 'disk') {
+    if (spec.store === 'disk' || spec.store === 's3') {
       const directory = state.directories?.[service];
       if (!directory) throw new Error(`the global setup made no directory for ${service}`);
-      return diskEnv(spec, directory, replica);
+      if (spec.store === 'disk') return diskEnv(spec, directory, replica);
+      const store = state.objectStore;
+      if (!store || store.unavailable) {
+        throw new Error(store?.unavailable ?? 'the global setup seeded no object store');
+      }
+      return {
+        ...s3Env(s3Access(store.port)),
+        ...replicaDirEnv(directory, replica),
+        // Short, so that a replica started while the store is down notices its return soon.
+        STATIC_SYNC_MAX_BACKOFF_MS: '2000',
+      };
     }
     if (service === 'transactions') {
       if ('unavailable' in database) throw new Error(database.unavailable);
@@ -115,6 +192,37 @@ function localDriver(state: TargetState): Driver {
     return redis.container;
   };
 
+  /**
+   * static-site's object store in this worker: the global setup's directory and port. Down
+   * (`storeDown`) between restartStore's stop and start, when nothing may start it.
+   */
+  let s3: Promise<EmbeddedS3> | undefined;
+  let storeDown = false;
+  const openObjectStore = (): Promise<EmbeddedS3> => {
+    const store = state.objectStore;
+    if (!store || store.unavailable) {
+      throw new Error(store?.unavailable ?? 'the global setup seeded no object store');
+    }
+    s3 ??= startEmbeddedS3({ dataDir: store.dataDir, port: store.port });
+    return s3;
+  };
+  const closeObjectStore = async () => {
+    const open = s3;
+    s3 = undefined;
+    if (open) await (await open).close();
+  };
+
+  /** A balancer per service (balancedUrl), over the processes the driver knows ready. */
+  const balancers = new Map<string, Promise<Balancer>>();
+  const balancerOf = (service: string) => {
+    let balancer = balancers.get(service);
+    if (!balancer) {
+      balancer = startBalancer();
+      balancers.set(service, balancer);
+    }
+    return balancer;
+  };
+
   const running = new Map<string, LocalProcess[]>();
   const wanted = new Map<string, number>();
   /** The replica numbers each service's processes hold, from their start to their exit. */
@@ -140,10 +248,11 @@ function localDriver(state: TargetState): Driver {
     return n;
   }
 
-  async function launch(service: string): Promise<void> {
+  async function launch(service: string): Promise<LocalProcess> {
     const replica = takeNumber(service);
     let process: LocalProcess;
     try {
+      if (serviceNamed(service).store === 's3' && !storeDown) await openObjectStore();
       process = await startProcess(serviceNamed(service), {
         port: 0,
         env: { LOG_LEVEL: 'info', ...serviceEnv(service, replica) },
@@ -159,6 +268,7 @@ function localDriver(state: TargetState): Driver {
       numbers.get(service)?.delete(replica);
       reconcile(service);
     });
+    return process;
   }
 
   /**
@@ -169,7 +279,8 @@ function localDriver(state: TargetState): Driver {
   function reconcile(service: string) {
     if (closing) return;
     const missing = (wanted.get(service) ?? 0) - (numbers.get(service)?.size ?? 0);
-    for (let i = 0; i < missing; i++) void launch(service);
+    // A failed start shows as a replica missing from waitForReplicas, which names the service.
+    for (let i = 0; i < missing; i++) void launch(service).catch(() => {});
   }
 
   function ensure(service: string) {
@@ -217,14 +328,78 @@ function localDriver(state: TargetState): Driver {
       reconcile(service);
       await driver.waitForReplicas(service);
     },
+    async balancedUrl(service) {
+      const balancer = await balancerOf(service);
+      balancer.set((await driver.waitForReplicas(service)).map((r) => r.url));
+      return balancer.url;
+    },
+    async rolloutRestart(service) {
+      const balancer = await balancerOf(service);
+      const before = await driver.waitForReplicas(service);
+      balancer.add(before.map((r) => r.url));
+      const count = wanted.get(service) ?? before.length;
+      for (const old of [...list(service)]) {
+        // One more while the new one starts (maxSurge 1), then back: the old one's exit
+        // starts no replacement.
+        wanted.set(service, count + 1);
+        let fresh: LocalProcess;
+        try {
+          fresh = await launch(service);
+          await until(`the new ${service} process to be ready`, async () =>
+            (await isReady(fresh.url)) ? true : undefined,
+          );
+        } finally {
+          wanted.set(service, count);
+        }
+        balancer.add([fresh.url]);
+        await balancer.drain(old.url);
+        await stopProcess(old);
+      }
+      await driver.waitForReplicas(service);
+    },
+    async addReplica(service): Promise<NewReplica> {
+      ensure(service);
+      wanted.set(service, (wanted.get(service) ?? 0) + 1);
+      const fresh = await launch(service);
+      return {
+        id: String(fresh.child.pid),
+        async readiness() {
+          try {
+            const response = await fetch(`${fresh.url}/readyz`, {
+              signal: AbortSignal.timeout(5_000),
+            });
+            await response.arrayBuffer();
+            return { ready: response.status === 200, detail: `/readyz ${response.status}` };
+          } catch (error) {
+            return { ready: false, detail: `/readyz: ${(error as Error).message}` };
+          }
+        },
+      };
+    },
+    async objectStore(service) {
+      if (serviceNamed(service).store !== 's3') throw new Error(`${service} has no bucket`);
+      const server = await openObjectStore();
+      return s3Access(server.port);
+    },
     unsupported(service, need) {
+      if (serviceNamed(service).store === 's3') return state.objectStore?.unavailable;
       if (service === 'transactions' && 'unavailable' in database) return database.unavailable;
       if (service === 'basket' && 'unavailable' in redis) return redis.unavailable;
       if (need === 'store') return ownStore(service);
       return undefined;
     },
     async restartStore(service, { kill, whileDown }) {
-      if (service === 'basket') {
+      if (serviceNamed(service).store === 's3') {
+        // In this process, so a kill is a close too: the same directory and port after.
+        storeDown = true;
+        await closeObjectStore();
+        try {
+          await whileDown?.();
+        } finally {
+          storeDown = false;
+          await openObjectStore();
+        }
+      } else if (service === 'basket') {
         // Same name, port and password: the processes reconnect to the same URL. Only the
         // persistent variant has a volume to find the baskets on.
         const container = redisContainer();
@@ -262,6 +437,8 @@ function localDriver(state: TargetState): Driver {
     async close() {
       closing = true;
       await Promise.all([...running.values()].flat().map((p) => stopProcess(p)));
+      for (const balancer of balancers.values()) await (await balancer).close();
+      await closeObjectStore();
     },
   };
   return driver;

@@ -13,6 +13,7 @@ export interface StoreSpec {
 const stores: Record<string, StoreSpec> = {
   transactions: { name: 'transactions-postgres', workload: 'statefulset', variants: ['base'] },
   basket: { name: 'basket-redis', workload: 'deployment', variants: ['base', 'persistent'] },
+  'static-site': { name: 'static-site-s3', workload: 'statefulset', variants: ['base'] },
 };
 
 /** The store of `service`; a service without one is a mistake in the test, so it throws. */

@@ -1,3 +1,4 @@
+import type { S3Access } from '../../../scripts/services.ts';
 import type { LocalDatabase } from './local-postgres.ts';
 import type { LocalRedis } from './local-redis.ts';
 
@@ -32,6 +33,21 @@ export interface TargetState {
    * new temporary one per run, made by the global setup and deleted by its teardown.
    */
   directories?: Record<string, string>;
+  /**
+   * local: static-site's embedded S3 server (s3rver), seeded by the global setup and stopped
+   * again: each test worker's driver serves the same directory on the same port while it runs.
+   */
+  objectStore?: { dataDir: string; port: number; unavailable?: string };
+}
+
+/** A replica just started, not waited for: what its readiness says now. */
+export interface NewReplica {
+  id: string;
+  /**
+   * Whether it is ready, and what says so: its /readyz status, or on Kubernetes, while its
+   * initContainer runs and nothing answers yet, the pod's phase and Ready condition.
+   */
+  readiness(): Promise<{ ready: boolean; detail: string }>;
 }
 
 export interface StoreRestartOptions {
@@ -90,6 +106,26 @@ export interface Driver {
    * (persistentVolumeClaimRetentionPolicy). Absent on targets with no such workload.
    */
   recreateStoreWorkload?(service: string): Promise<void>;
+  /**
+   * Where users reach `service` through a load balancer that stops sending a replica requests
+   * before it stops (kind: the NodePort Service; local and compose: a balancer in the test
+   * worker over the replicas the driver knows ready, src/balancer.ts).
+   */
+  balancedUrl(service: string): Promise<string>;
+  /**
+   * Replaces every replica of `service` with a new one, one at a time, each new one ready before
+   * an old one leaves rotation and stops (kind: `kubectl rollout restart` and `rollout status`;
+   * compose: a container added, then an old one drained and removed; local: likewise a process).
+   * Resolves once only new replicas run, all ready.
+   */
+  rolloutRestart(service: string): Promise<void>;
+  /**
+   * Starts one replica more than `service` runs, without waiting for it to be ready; the full
+   * count (waitForReplicas) includes it until `scale` takes it away again.
+   */
+  addReplica(service: string): Promise<NewReplica>;
+  /** Where the host reaches `service`'s bucket (static-site's object store), to read and change it. */
+  objectStore(service: string): Promise<S3Access>;
   /** Releases what the driver holds (port-forwards); the system keeps running. */
   close(): Promise<void>;
 }
