@@ -130,7 +130,8 @@ async function showRelease() {
 function start() {
   const { protocol, hostname, port } = window.location;
   const target = targetOf(port);
-  const host = hostname.includes(':') ? `[${hostname}]` : hostname;
+  // URL's hostname keeps an IPv6 address's brackets already; location's does too, but be sure.
+  const host = hostname.includes(':') && !hostname.startsWith('[') ? `[${hostname}]` : hostname;
 
   const note = document.getElementById('target-note');
   if (note) {
@@ -159,7 +160,7 @@ function start() {
   };
   refresh();
   void showRelease();
-  // Every 15 s while the tab is visible, so a replica killed on stage turns red within seconds.
+  // Every 15 s while the tab is visible, so a service stopped on stage shows within seconds.
   setInterval(refresh, 15_000);
   document.addEventListener('visibilitychange', refresh);
 }
