@@ -41,7 +41,7 @@ function memoryFigure(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
  * utime + stime from /proc/<pid>/stat (Linux only), in seconds. The kernel counts them in
  * USER_HZ ticks, which Linux fixes at 100 a second for every program that reads /proc.
  */
-function cpuSeconds(pid: number): number | null {
+export function cpuSeconds(pid: number): number | null {
   try {
     // The command name (field 2) may hold spaces; the fields after it are plain numbers.
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
