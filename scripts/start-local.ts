@@ -286,7 +286,7 @@ async function openObjectStore(users: ServiceSpec[], port: number): Promise<Map<
     mkdirSync(copies, { recursive: true });
     stores.set(service.name, {
       env: { ...env, ...replicaDirEnv(copies, 1) },
-      label: `${service.name} bucket`,
+      label: `${service.name} S3`,
       where:
         `s3://${access.bucket}/${access.prefix} on ${server.endpoint} (embedded s3rver on ` +
         `${dataDir}, key ${server.accessKeyId} / ${server.secretAccessKey}; its copy in ` +
