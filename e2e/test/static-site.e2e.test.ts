@@ -53,7 +53,7 @@ async function withBucket<T>(
   }
 }
 
-/** Every object under the prefix, with its bytes. */
+/** Every object of the site under the prefix, with its bytes. */
 function bucketContent(): Promise<SiteObject[]> {
   return withBucket(async (s3, bucket, prefix) => {
     const objects: SiteObject[] = [];
@@ -62,7 +62,8 @@ function bucketContent(): Promise<SiteObject[]> {
       { Bucket: bucket, Prefix: prefix },
     )) {
       for (const { Key } of page.Contents ?? []) {
-        if (!Key) continue;
+        // `_static/` is the service's own (the seed's marker, seeded.json): never synced or served.
+        if (!Key || Key.slice(prefix.length).startsWith('_static/')) continue;
         const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
         const bytes = Buffer.from((await object.Body?.transformToByteArray()) ?? []);
         objects.push({

@@ -279,8 +279,7 @@ function localDriver(state: TargetState): Driver {
   function reconcile(service: string) {
     if (closing) return;
     const missing = (wanted.get(service) ?? 0) - (numbers.get(service)?.size ?? 0);
-    // A failed start shows as a replica missing from waitForReplicas, which names the service.
-    for (let i = 0; i < missing; i++) void launch(service).catch(() => {});
+    for (let i = 0; i < missing; i++) void launch(service);
   }
 
   function ensure(service: string) {
