@@ -72,6 +72,11 @@ export const syncShape = {
     .min(1),
   /** Longest wait between two attempts while the store cannot be read; attempts never stop. */
   STATIC_SYNC_MAX_BACKOFF_MS: intVar({ min: 100, max: 600_000 }).default(10_000),
+  /**
+   * Wait for the seed's marker (`<prefix>_static/seeded.json`, written last by every seed)
+   * before taking the prefix for a site. False for a bucket filled by other means.
+   */
+  STATIC_SYNC_REQUIRE_SEED: flagVar.default(true),
   /** Files downloaded at once. */
   STATIC_SYNC_CONCURRENCY: intVar({ min: 1, max: 64 }).default(8),
   /** Complete copies kept in STATIC_DIR/releases, the one served included. */

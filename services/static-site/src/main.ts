@@ -58,6 +58,7 @@ await runService({
             prefix: config.S3_PREFIX,
             dir,
             concurrency: config.STATIC_SYNC_CONCURRENCY,
+            requireSeed: config.STATIC_SYNC_REQUIRE_SEED,
             keep: config.STATIC_KEEP_RELEASES,
             maxBackoffMs: config.STATIC_SYNC_MAX_BACKOFF_MS,
             log: log.child({ command: 'sync' }),

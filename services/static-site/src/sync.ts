@@ -19,6 +19,7 @@ await runCommand({
         prefix: config.S3_PREFIX,
         dir: config.STATIC_DIR,
         concurrency: config.STATIC_SYNC_CONCURRENCY,
+        requireSeed: config.STATIC_SYNC_REQUIRE_SEED,
         keep: config.STATIC_KEEP_RELEASES,
         maxBackoffMs: config.STATIC_SYNC_MAX_BACKOFF_MS,
         log,

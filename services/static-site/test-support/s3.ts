@@ -1,7 +1,12 @@
-// An S3 server for the tests: S3_ENDPOINT's when it is set (with AWS_ACCESS_KEY_ID and
-// AWS_SECRET_ACCESS_KEY for it), else an s3rver in this process on a free loopback port, over a
-// fresh directory. s3rver is patched in this repository (patches/s3rver@3.7.1.patch) so that
-// paginated listings work on OpenSSL 3.
+// An S3 server for the tests, the first that applies:
+//   - S3_ENDPOINT's, with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for it;
+//   - a container of S3_IMAGE (testcontainers), run as compose and k8s/base/static-site run the
+//     store: SeaweedFS's `mini` by default elsewhere, quadrants/s3:dev where no registry is
+//     reachable (CI sets it; images/s3 keeps the same arguments, variables and port);
+//   - an s3rver in this process on a free loopback port, over a fresh directory, so that
+//     `pnpm test` here needs no Docker. s3rver is patched in this repository
+//     (patches/s3rver@3.7.1.patch) so that paginated listings work on OpenSSL 3.
+// A test that stops and starts the store asks for its own in-process one ({ own: true }).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +17,48 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import { GenericContainer, type StartedTestContainer, Wait } from 'testcontainers';
+
+/** The store's arguments in docker-compose.yml and k8s/base/static-site/s3. */
+const STORE_ARGS = [
+  '-logtostderr=true',
+  'mini',
+  '-dir=/data',
+  '-ip=127.0.0.1',
+  '-ip.bind=0.0.0.0',
+  '-s3.port=9000',
+];
+const CONTAINER_KEY = { id: 'static-site-test', secret: 'static-site-test-secret' };
+
+/** A container of `image` serving S3 on a loopback port; its endpoint once it answers. */
+async function startContainer(
+  image: string,
+): Promise<{ endpoint: string; container: StartedTestContainer }> {
+  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+  try {
+    const container = await new GenericContainer(image)
+      .withCommand(STORE_ARGS)
+      .withEnvironment({
+        AWS_ACCESS_KEY_ID: CONTAINER_KEY.id,
+        AWS_SECRET_ACCESS_KEY: CONTAINER_KEY.secret,
+      })
+      .withExposedPorts(9000)
+      // /data is the image's volume: an anonymous one, filled from the image's directory (so
+      // owned by the uid it runs as), removed with the container.
+      .withWaitStrategy(Wait.forListeningPorts())
+      // A busy 2-core runner, and a first start that formats its volumes.
+      .withStartupTimeout(120_000)
+      .start();
+    return { endpoint: `http://127.0.0.1:${container.getMappedPort(9000)}`, container };
+  } catch (error) {
+    throw new Error(
+      `could not start an S3 server from ${image}: these tests need a Docker engine, S3_ENDPOINT ` +
+        'naming a server to use, or neither (an in-process s3rver). Where no registry is ' +
+        'reachable, scripts/offline-images builds quadrants/s3:dev: set S3_IMAGE=quadrants/s3:dev',
+      { cause: error },
+    );
+  }
+}
 
 export interface TestS3 {
   endpoint: string;
@@ -51,7 +98,9 @@ async function closeNow(server: S3rver): Promise<void> {
 
 export async function startS3(options: { own?: boolean } = {}): Promise<TestS3> {
   const external = process.env.S3_ENDPOINT;
+  const image = process.env.S3_IMAGE;
   let server: S3rver | undefined;
+  let container: StartedTestContainer | undefined;
   let directory: string | undefined;
   let endpoint: string;
   let port = 0;
@@ -66,14 +115,21 @@ export async function startS3(options: { own?: boolean } = {}): Promise<TestS3> 
   };
   if (external && !options.own) {
     endpoint = external;
+  } else if (image && !options.own) {
+    ({ endpoint, container } = await startContainer(image));
   } else {
     directory = await mkdtemp(join(tmpdir(), 'static-site-s3-'));
     await run();
     endpoint = `http://127.0.0.1:${port}`;
   }
-  const accessKeyId = (external && !options.own && process.env.AWS_ACCESS_KEY_ID) || 'S3RVER';
-  const secretAccessKey =
-    (external && !options.own && process.env.AWS_SECRET_ACCESS_KEY) || 'S3RVER';
+  const { accessKeyId, secretAccessKey } = container
+    ? { accessKeyId: CONTAINER_KEY.id, secretAccessKey: CONTAINER_KEY.secret }
+    : external && !options.own
+      ? {
+          accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? '',
+          secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? '',
+        }
+      : { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
   const clients: S3Client[] = [];
   const made: string[] = [];
   const client = () => {
@@ -124,6 +180,7 @@ export async function startS3(options: { own?: boolean } = {}): Promise<TestS3> 
       }
       for (const one of clients) one.destroy();
       if (server) await closeNow(server);
+      await container?.stop({ remove: true, removeVolumes: true });
       if (directory) await rm(directory, { recursive: true, force: true });
     },
   };

@@ -37,7 +37,17 @@ export function syncOptions(
   dir: string,
   extra: Partial<SyncOptions> = {},
 ): SyncOptions {
-  return { s3, bucket, prefix: 'site/', dir, concurrency: 4, keep: 2, log: quiet, ...extra };
+  return {
+    s3,
+    bucket,
+    prefix: 'site/',
+    dir,
+    concurrency: 4,
+    keep: 2,
+    requireSeed: true,
+    log: quiet,
+    ...extra,
+  };
 }
 
 export interface ServedSite extends RunningApp {

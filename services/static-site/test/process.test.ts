@@ -80,6 +80,8 @@ describe('static-site as a process', () => {
       S3_BUCKET: bucket,
       STATIC_SYNC_ON_START: 'true',
       STATIC_SYNC_MAX_BACKOFF_MS: '300',
+      // The object was put by hand, not seeded.
+      STATIC_SYNC_REQUIRE_SEED: 'false',
     });
     expect((await raw(base, '/healthz')).status).toBe(200);
     await service.waitFor((line) => line.msg === 'sync failed; retrying');
@@ -106,7 +108,12 @@ describe('static-site as a process', () => {
     const { service, base } = await server({ STATIC_DIR: dirPath, S3_BUCKET: bucket });
     await staysUnready(base, 2);
 
-    const synced = run(sync, { ...s3.env, STATIC_DIR: dirPath, S3_BUCKET: bucket });
+    const synced = run(sync, {
+      ...s3.env,
+      STATIC_DIR: dirPath,
+      S3_BUCKET: bucket,
+      STATIC_SYNC_REQUIRE_SEED: 'false',
+    });
     expect(await synced.exited).toBe(0);
     expect(await currentRelease(dirPath)).toBeDefined();
     await service.waitFor((line) => String(line.msg).startsWith('serving release'));

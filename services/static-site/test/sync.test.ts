@@ -122,10 +122,28 @@ describe('sync', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('waits for the seed to have finished, unless told to take the prefix as it is', async () => {
+    const bucket = await s3server.bucket();
+    const dir = await tempDir('unseeded');
+    // Half a first seed: an asset is there, the page and the marker not yet.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'site/assets/app.js', Body: 'x' }));
+    await expect(syncOnce(syncOptions(s3, bucket, dir))).rejects.toThrow(
+      /has no _static\/seeded.json yet/,
+    );
+    expect(await currentRelease(dir)).toBeUndefined();
+    const taken = await syncOnce(syncOptions(s3, bucket, dir, { requireSeed: false }));
+    expect(Object.keys(taken.files)).toEqual(['assets/app.js']);
+    // A finished seed writes the marker, which is never a file of the site.
+    await seed(bucket, { 'index.html': 'home' });
+    const seeded = await syncOnce(syncOptions(s3, bucket, dir));
+    expect(Object.keys(seeded.files)).toEqual(['index.html']);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('refuses an empty prefix: an unseeded bucket is not a site', async () => {
     const bucket = await s3server.bucket();
     const dir = await tempDir('empty');
-    await expect(syncOnce(syncOptions(s3, bucket, dir))).rejects.toThrow(
+    await expect(syncOnce(syncOptions(s3, bucket, dir, { requireSeed: false }))).rejects.toThrow(
       /no objects under s3:\/\/.*\/site\//,
     );
     expect(await currentRelease(dir)).toBeUndefined();
@@ -142,7 +160,7 @@ describe('sync', () => {
     await put('site/back\\slash.txt');
     await put('site/both');
     await put('site/both/inner.txt', 'inner');
-    const manifest = await syncOnce(syncOptions(s3, bucket, dir));
+    const manifest = await syncOnce(syncOptions(s3, bucket, dir, { requireSeed: false }));
 
     expect(Object.keys(manifest.files).sort()).toEqual(['both/inner.txt', 'index.html']);
     expect(manifest.skipped).toEqual(
@@ -170,7 +188,7 @@ describe('sync', () => {
     const dir = await tempDir('outage');
     const { log, lines } = capturingLog();
     const synced = syncUntilDone({
-      ...syncOptions(client, bucket, dir, { log }),
+      ...syncOptions(client, bucket, dir, { log, requireSeed: false }),
       maxBackoffMs: 200,
     });
     // Bounded: the attempts are 250 ms apart at most (with jitter), so a few come quickly.

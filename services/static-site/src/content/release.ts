@@ -15,6 +15,12 @@ export const CURRENT = 'current';
 export const MANIFEST = 'manifest.json';
 export const SITE = 'site';
 export const PARTIAL_PREFIX = '.partial-';
+/**
+ * The seed's marker, under the prefix: written last by every seed, so that its presence says a
+ * seed has finished at least once. Under `_static/`, which the server reserves for itself, so
+ * it is never a page of the site.
+ */
+export const SEED_MARKER = '_static/seeded.json';
 
 const fileEntry = z.object({
   size: z.number().int().min(0),

@@ -27,3 +27,24 @@ export function createS3Client(config: StoreConfig): S3Client {
 export function sourceUrl(config: Pick<StoreConfig, 'S3_BUCKET' | 'S3_PREFIX'>): string {
   return `s3://${config.S3_BUCKET}/${config.S3_PREFIX}`;
 }
+
+/**
+ * What a failure of the store means, in words: an S3 error's code and HTTP status, with a hint
+ * for the statuses that are configuration (a HEAD request's error has no body, so no code).
+ */
+export function storeErrorMessage(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status === undefined) return error.message;
+  const code =
+    error.name && error.name !== 'Unknown' && error.name !== 'UnknownError'
+      ? `${error.name}, `
+      : '';
+  const hint =
+    status === 403
+      ? ': the store refused the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)'
+      : status === 404
+        ? ': no such bucket (S3_BUCKET), or the endpoint is not an S3 API'
+        : '';
+  return `the store answered ${code}HTTP ${status}${hint}`;
+}

@@ -13,7 +13,8 @@ import {
 } from '@aws-sdk/client-s3';
 import type { Logger } from '@quadrants/service-kit';
 import mime from 'mime-types';
-import { keyProblem } from './release.ts';
+import { keyProblem, SEED_MARKER } from './release.ts';
+import { storeErrorMessage } from './s3.ts';
 
 export interface SeedOptions {
   s3: S3Client;
@@ -146,7 +147,8 @@ async function inBatches<T>(
  * Makes the bucket's prefix hold exactly the directory: creates the bucket if it is missing,
  * uploads what is new or changed (an object whose ETag is the file's MD5 is left alone), the
  * pages last, so that a sync running meanwhile finds either the old pages or the new pages with
- * their assets already there; then deletes the keys the directory no longer has. Idempotent.
+ * their assets already there; then deletes the keys the directory no longer has, and last
+ * writes the marker (`_static/seeded.json` under the prefix) the sync waits for. Idempotent.
  */
 export async function seedOnce(options: SeedOptions): Promise<SeedResult> {
   const { s3, bucket, prefix, source, log } = options;
@@ -173,10 +175,20 @@ export async function seedOnce(options: SeedOptions): Promise<SeedResult> {
     put,
   );
   await inBatches(changed.filter(isPage), 8, put);
-  const wanted = new Set(objects.map((object) => object.key));
+  const marker = prefix + SEED_MARKER;
+  const wanted = new Set([...objects.map((object) => object.key), marker]);
   const stale = [...stored.keys()].filter((key) => !wanted.has(key));
   await inBatches(stale, 8, (key) =>
     s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })),
+  );
+  // Last: the sign that a seed finished, which the sync waits for.
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: marker,
+      Body: JSON.stringify({ seededAt: new Date().toISOString(), objects: objects.length }),
+      ContentType: 'application/json',
+    }),
   );
   return {
     uploaded: changed.length,
@@ -200,9 +212,11 @@ export async function seedWhenReachable(
       // A client error other than throttling is the request's fault: trying again will not help.
       const final = status !== undefined && status >= 400 && status < 500 && status !== 429;
       const delayMs = Math.min(5_000, 250 * 2 ** (attempt - 1));
-      if (final || Date.now() + delayMs > deadline || options.signal?.aborted) throw error;
+      if (final || Date.now() + delayMs > deadline || options.signal?.aborted) {
+        throw new Error(storeErrorMessage(error), { cause: error });
+      }
       options.log.warn(
-        { attempt, retryInMs: delayMs, error: (error as Error).message },
+        { attempt, retryInMs: delayMs, error: storeErrorMessage(error) },
         'seed failed; retrying',
       );
       await sleep(delayMs, undefined, options.signal ? { signal: options.signal } : {});

@@ -16,8 +16,10 @@ import {
   newReleaseId,
   PARTIAL_PREFIX,
   RELEASES,
+  SEED_MARKER,
   SITE,
 } from './release.ts';
+import { storeErrorMessage } from './s3.ts';
 
 export interface SyncOptions {
   s3: S3Client;
@@ -30,6 +32,12 @@ export interface SyncOptions {
   /** Complete releases kept, the new one included. */
   keep: number;
   log: Logger;
+  /**
+   * Refuse a prefix without the seed's marker (the first seed has not finished): without it a
+   * sync racing the first seed would take half a site for a whole one. False for a bucket that
+   * something else fills.
+   */
+  requireSeed: boolean;
   /** Keys per ListObjectsV2 page: 1000, the most S3 answers; smaller in tests of paging. */
   pageSize?: number;
   /** Aborts the sync (shutdown): the partial copy is removed, nothing is switched. */
@@ -228,7 +236,15 @@ export async function syncOnce(options: SyncOptions): Promise<Manifest> {
   const partial = join(releases, `${PARTIAL_PREFIX}${release}`);
   await mkdir(partial, { recursive: true });
   try {
-    const listed = await listObjects(options);
+    const all = await listObjects(options);
+    const seeded = all.some((object) => object.relative === SEED_MARKER);
+    if (options.requireSeed && !seeded) {
+      throw new Error(
+        `s3://${bucket}/${prefix} has no ${SEED_MARKER} yet: no seed has finished (STATIC_SYNC_REQUIRE_SEED=false takes the prefix as it is)`,
+      );
+    }
+    // The server's own paths (_static/) are never files of the site.
+    const listed = all.filter((object) => !object.relative.startsWith('_static/'));
     const { files, skipped } = plan(listed);
     if (files.length === 0) {
       throw new Error(`no objects under s3://${bucket}/${prefix} yet (has the site been seeded?)`);
@@ -278,10 +294,11 @@ export async function syncOnce(options: SyncOptions): Promise<Manifest> {
 /** What a failed attempt's log line says: the store's error name and status, or the message. */
 function describe(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { error: String(error) };
+  const message = storeErrorMessage(error);
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   const code = (error as NodeJS.ErrnoException).code;
   return {
-    error: error.message,
+    error: message,
     kind: error.name,
     ...(status ? { status } : {}),
     ...(code ? { code } : {}),
