@@ -83,6 +83,15 @@ describe('sync', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('lists keys that sort across page ends (a, a-b) once each', async () => {
+    const bucket = await s3server.bucket();
+    await seed(bucket, { blob: 'one', 'blob-copy': 'two', 'blob.txt': 'three' });
+    const dir = await tempDir('order');
+    const manifest = await syncOnce(syncOptions(s3, bucket, dir, { pageSize: 1 }));
+    expect(Object.keys(manifest.files)).toEqual(['blob', 'blob-copy', 'blob.txt']);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('switches to a new release when the bucket changed, and keeps only the newest ones', async () => {
     const bucket = await s3server.bucket();
     const dir = await tempDir('resync');
