@@ -80,7 +80,9 @@ async function containerIds(service: string): Promise<string[]> {
 
 /** The container's healthcheck status: starting, healthy or unhealthy ('' when it has none). */
 async function health(id: string): Promise<string> {
-  return (await run('docker', ['inspect', '--format', '{{.State.Health.Status}}', id])).trim();
+  // Without a healthcheck there is no Health at all, and the plain template would fail.
+  const format = '{{if .State.Health}}{{.State.Health.Status}}{{end}}';
+  return (await run('docker', ['inspect', '--format', format, id])).trim();
 }
 
 /** docker-compose.yml built from the services' Dockerfiles and run by Docker. */
