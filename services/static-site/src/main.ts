@@ -6,9 +6,8 @@ import { runService } from '@quadrants/service-kit';
 import { createApp } from './app.ts';
 import { loadServerConfig } from './config.ts';
 import { currentRelease } from './content/release.ts';
-import { createS3Client } from './content/s3.ts';
 import { loadSite, type Site } from './content/site.ts';
-import { syncUntilDone } from './content/sync.ts';
+import { syncFromConfig } from './content/sync.ts';
 
 /** How often the server looks for the first release while there is none. */
 const POLL_MS = 500;
@@ -50,24 +49,12 @@ await runService({
 
     const obtain = async () => {
       if (config.STATIC_SYNC_ON_START) {
-        const s3 = createS3Client(config);
-        try {
-          const manifest = await syncUntilDone({
-            s3,
-            bucket: config.S3_BUCKET,
-            prefix: config.S3_PREFIX,
-            dir,
-            concurrency: config.STATIC_SYNC_CONCURRENCY,
-            requireSeed: config.STATIC_SYNC_REQUIRE_SEED,
-            keep: config.STATIC_KEEP_RELEASES,
-            maxBackoffMs: config.STATIC_SYNC_MAX_BACKOFF_MS,
-            log: log.child({ command: 'sync' }),
-            signal: controller.signal,
-          });
-          await load(manifest.release);
-        } finally {
-          s3.destroy();
-        }
+        const manifest = await syncFromConfig(
+          config,
+          log.child({ command: 'sync' }),
+          controller.signal,
+        );
+        await load(manifest.release);
         return;
       }
       // The initContainer (or another process) syncs; serve what it switched `current` to.

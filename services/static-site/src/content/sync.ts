@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '@quadrants/service-kit';
+import type { SyncConfig } from '../config.ts';
 import {
   CURRENT,
   type FileEntry,
@@ -19,7 +20,7 @@ import {
   SEED_MARKER,
   SITE,
 } from './release.ts';
-import { storeErrorMessage } from './s3.ts';
+import { createS3Client, storeErrorMessage } from './s3.ts';
 
 export interface SyncOptions {
   s3: S3Client;
@@ -330,5 +331,33 @@ export async function syncUntilDone(options: RetryOptions): Promise<Manifest> {
         throw signal?.reason;
       });
     }
+  }
+}
+
+/**
+ * syncUntilDone as the configuration says, with a client of its own for the run: the one way
+ * both the sync command and the server (STATIC_SYNC_ON_START) sync.
+ */
+export async function syncFromConfig(
+  config: Omit<SyncConfig, 'LOG_LEVEL'>,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<Manifest> {
+  const s3 = createS3Client(config);
+  try {
+    return await syncUntilDone({
+      s3,
+      bucket: config.S3_BUCKET,
+      prefix: config.S3_PREFIX,
+      dir: config.STATIC_DIR,
+      concurrency: config.STATIC_SYNC_CONCURRENCY,
+      requireSeed: config.STATIC_SYNC_REQUIRE_SEED,
+      keep: config.STATIC_KEEP_RELEASES,
+      maxBackoffMs: config.STATIC_SYNC_MAX_BACKOFF_MS,
+      log,
+      signal,
+    });
+  } finally {
+    s3.destroy();
   }
 }
