@@ -514,6 +514,21 @@ describe('Idempotency-Key', () => {
     expectProblem(answer, 422, 'idempotency_key_reused');
   });
 
+  test('the key is free once its answer has arrived: the next request with it, sent at once, is never 409', async () => {
+    // A client that retries (or, here, sends other bytes) the moment it has the answer must
+    // find the key released, not still held by the request that answered it.
+    for (let round = 0; round < 20; round += 1) {
+      const key = crypto.randomUUID();
+      const bytes = someText();
+      expect((await api.upload(bytes, { key })).status).toBe(201);
+      expect((await filesIn(app.dir)).filter((name) => name.endsWith('.lock'))).toEqual([]);
+      const replay = await api.upload(bytes, { key });
+      expect(replay.status, JSON.stringify(replay.body)).toBe(201);
+      expect((await filesIn(app.dir)).filter((name) => name.endsWith('.lock'))).toEqual([]);
+      expectProblem(await api.upload(someText(), { key }), 422, 'idempotency_key_reused');
+    }
+  });
+
   test('the key reused with the same bytes but other fields answers 422', async () => {
     const key = crypto.randomUUID();
     const bytes = someText();

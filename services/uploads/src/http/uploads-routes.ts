@@ -130,6 +130,9 @@ export function uploadsRoutes(options: UploadsRoutesOptions): Router {
     });
     let claim: KeyClaim | undefined;
     let staged: string | undefined;
+    // Sent only once the key is released (below): a client that sends its next request the
+    // moment it has this answer must find the key free, not in use (409), on any replica.
+    let reply: { response: StoredResponse; replayed: boolean } | undefined;
     try {
       // Before the body: a second request with a key in flight is refused (409) without being
       // processed; its body is read and dropped first (errors.ts).
@@ -153,7 +156,7 @@ export function uploadsRoutes(options: UploadsRoutesOptions): Router {
       });
       if (claim?.stored) {
         if (claim.stored.fingerprint !== print) throw new KeyReused();
-        send(res, claim.stored.response, true);
+        reply = { response: claim.stored.response, replayed: true };
         return;
       }
       const { created, upload } = await store.commit(file, {
@@ -181,11 +184,12 @@ export function uploadsRoutes(options: UploadsRoutesOptions): Router {
           );
         }
       }
-      send(res, response, false);
+      reply = { response, replayed: false };
     } finally {
       await reader.settled(req);
       if (staged !== undefined) await store.discard(staged);
       await claim?.release();
+      if (reply !== undefined) send(res, reply.response, reply.replayed);
     }
   });
 
