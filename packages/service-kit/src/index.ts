@@ -73,3 +73,4 @@ export {
   type ServiceKit,
   type StartContext,
 } from './service.ts';
+export { formatTraceparent, parseTraceparent, type TraceContext } from './trace.ts';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Express as ExpressApp, Request, RequestHandler } from 'express';
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { createTraceContexts, formatTraceparent, type TraceContext } from './trace.ts';
 
 export type { Logger } from 'pino';
 
@@ -55,7 +56,9 @@ declare global {
     interface Request {
       /** This request's id: the caller's X-Request-Id when it looks like one, else a UUID. */
       id: string;
-      /** A logger whose every line carries this request's id. */
+      /** Its W3C trace context: the caller's trace-id (or a new one) and its own span. */
+      trace: TraceContext;
+      /** A logger whose every line carries this request's id and trace. */
       log: Logger;
     }
   }
@@ -67,9 +70,22 @@ interface WithChildLogger {
   [childLogger]?: Logger;
 }
 
+/** What every line about a request carries: its id and its trace. */
+function requestFields(id: string, trace: TraceContext): Record<string, string> {
+  const fields: Record<string, string> = {
+    reqId: id,
+    traceId: trace.traceId,
+    spanId: trace.spanId,
+  };
+  if (trace.parentId !== undefined) fields.parentId = trace.parentId;
+  return fields;
+}
+
 /**
  * Gives each request of `app` an id (the caller's X-Request-Id when it looks like one, echoed
- * back), a `req.log` whose lines carry it, and one line when it is answered: at debug for
+ * back), a trace context (the caller's `traceparent` when valid, else a new trace; answered
+ * with `traceparent` carrying the request's own span), a `req.log` whose lines carry the id
+ * and the trace, and one line when it is answered, with the same fields: at debug for
  * success, warn for 4xx and aborted requests, error for 5xx. Successes stay at debug because
  * bench/geo measured a line per request as the largest cost of the kit; the metrics count
  * every request, and LOG_LEVEL=debug shows each one. `req.log` is a getter on the app's
@@ -78,7 +94,7 @@ interface WithChildLogger {
 export function useRequestLogging(app: ExpressApp, log: Logger): void {
   Object.defineProperty(app.request, 'log', {
     get(this: Request & WithChildLogger) {
-      this[childLogger] ??= log.child({ reqId: this.id });
+      this[childLogger] ??= log.child(requestFields(this.id, this.trace));
       return this[childLogger];
     },
     configurable: true,
@@ -87,11 +103,16 @@ export function useRequestLogging(app: ExpressApp, log: Logger): void {
 }
 
 function requestLogger(log: Logger): RequestHandler {
+  const traceOf = createTraceContexts();
   return (req, res, next) => {
     const offered = req.headers['x-request-id'];
     const id = typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
     req.id = id;
     res.setHeader('X-Request-Id', id);
+    // An invalid traceparent is not the request's fault: it starts a new trace, never a 400.
+    const trace = traceOf(req.headers.traceparent);
+    req.trace = trace;
+    res.setHeader('traceparent', formatTraceparent(trace));
     if (QUIET_PATHS.has(req.path)) {
       next();
       return;
@@ -107,7 +128,7 @@ function requestLogger(log: Logger): RequestHandler {
       if (!log.isLevelEnabled(level)) return;
       log[level](
         {
-          reqId: id,
+          ...requestFields(id, trace),
           req: { method: req.method, url: req.originalUrl },
           res: { statusCode: status },
           responseTime: Math.round((performance.now() - started) * 1000) / 1000,

@@ -65,6 +65,12 @@ export const problemSchema: JsonSchema = {
     detail: { type: 'string' },
     instance: { type: 'string' },
     code: { type: 'string', description: 'Stable: clients may branch on it.' },
+    traceId: {
+      type: 'string',
+      pattern: '^[0-9a-f]{32}$',
+      description:
+        "The request's W3C trace-id (its traceparent's, or a new one): every log line of the journey carries it.",
+    },
     errors: {
       type: 'array',
       items: {
