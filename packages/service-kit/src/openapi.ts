@@ -93,25 +93,27 @@ const swaggerUiDir = dirname(
   createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'),
 );
 
-// No inline script: the page passes helmet's Content-Security-Policy as it is.
+// No inline script: the page passes helmet's Content-Security-Policy as it is. Every path in it is
+// relative, so the same page works at /docs and behind a prefix (/api/geo/docs on the one origin).
 const docsPage = (title: string) => `<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>${title.replaceAll(/[<>&"]/g, '')} — API reference</title>
-  <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+  <link rel="stylesheet" href="docs/assets/swagger-ui.css">
 </head>
 <body>
   <div id="swagger-ui"></div>
-  <script src="/docs/assets/swagger-ui-bundle.js"></script>
-  <script src="/docs/init.js"></script>
+  <script src="docs/assets/swagger-ui-bundle.js"></script>
+  <script src="docs/init.js"></script>
 </body>
 </html>
 `;
 
+// Resolved against the page: /openapi.json beside /docs, /api/geo/openapi.json beside /api/geo/docs.
 const docsInit = `window.ui = SwaggerUIBundle({
-  url: '/openapi.json',
+  url: 'openapi.json',
   dom_id: '#swagger-ui',
   deepLinking: true,
   tryItOutEnabled: true,
@@ -138,7 +140,8 @@ export function openApiRoutes(document: OpenApiDocument): Router {
   router.use('/docs/assets', express.static(swaggerUiDir, { index: false, maxAge: '1d' }));
   router.get('/', (req, res) => {
     if (req.accepts(['json', 'html']) === 'html') {
-      res.redirect(302, '/docs');
+      // relative: / to /docs, and /api/geo/ on the one origin to /api/geo/docs
+      res.redirect(302, 'docs');
       return;
     }
     res.json({

@@ -363,9 +363,12 @@ describe('the API reference', () => {
       expect(page.headers.get('content-type')).toMatch(/^text\/html/);
       const html = await page.text();
       const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]);
-      expect(scripts).toEqual(['/docs/assets/swagger-ui-bundle.js', '/docs/init.js']);
+      // relative, so that the page works behind a prefix too (/api/geo/docs on the one origin)
+      expect(scripts).toEqual(['docs/assets/swagger-ui-bundle.js', 'docs/init.js']);
+      const init = await (await fetch(`${docs.baseUrl}/docs/init.js`)).text();
+      expect(init).toContain("url: 'openapi.json'");
       for (const script of scripts) {
-        const asset = await fetch(`${docs.baseUrl}${script}`);
+        const asset = await fetch(new URL(String(script), `${docs.baseUrl}/docs`));
         expect(asset.status).toBe(200);
         expect(asset.headers.get('content-type')).toMatch(/javascript/);
         await asset.arrayBuffer();
@@ -380,7 +383,7 @@ describe('the API reference', () => {
         redirect: 'manual',
       });
       expect(browser.status).toBe(302);
-      expect(browser.headers.get('location')).toBe('/docs');
+      expect(browser.headers.get('location')).toBe('docs');
     } finally {
       await docs.close();
     }
