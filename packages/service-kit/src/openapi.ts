@@ -3,7 +3,7 @@
 // (`/openapi.json`) and an interactive reference of it (`/docs`, Swagger UI from npm, no CDN).
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import express, { type Router } from 'express';
+import express, { type Request, type Router } from 'express';
 import { z } from 'zod';
 import { PROBLEM_CONTENT_TYPE } from './errors.ts';
 
@@ -120,16 +120,34 @@ const docsInit = `window.ui = SwaggerUIBundle({
 });
 `;
 
+// A path prefix as a proxy in front says it put the service under (X-Forwarded-Prefix, which the
+// one origin's gateway sends as /api/geo): segments of URL-safe characters, nothing to escape,
+// none of them `.` or `..`.
+const FORWARDED_PREFIX = /^(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*){1,8}$/;
+
+/** The prefix the service is reached under, from X-Forwarded-Prefix when it is one; else ''. */
+function prefixOf(req: Request): string {
+  const offered = req.headers['x-forwarded-prefix'];
+  return typeof offered === 'string' && FORWARDED_PREFIX.test(offered) ? offered : '';
+}
+
 /**
  * `/openapi.json`, the interactive reference at `/docs`, and `/`, which points to both (a
- * browser is sent to `/docs`; anything else gets the links as JSON).
+ * browser is sent to `/docs`; anything else gets the links as JSON). Behind a proxy that says
+ * where it put the service (X-Forwarded-Prefix: /api/geo), the document names that prefix as
+ * its server, so "Try it out" calls /api/geo/convert rather than /convert, and `/` points under
+ * it; the header changes nothing else, and a value that is not a plain path is ignored.
  */
 export function openApiRoutes(document: OpenApiDocument): Router {
   const router = express.Router();
   const body = JSON.stringify(document);
   const page = docsPage(document.info.title);
-  router.get('/openapi.json', (_req, res) => {
-    res.type('application/json').send(body);
+  router.get('/openapi.json', (req, res) => {
+    const prefix = prefixOf(req);
+    res.vary('X-Forwarded-Prefix');
+    res
+      .type('application/json')
+      .send(prefix ? JSON.stringify({ ...document, servers: [{ url: prefix }] }) : body);
   });
   router.get('/docs', (_req, res) => {
     res.type('html').send(page);
@@ -139,15 +157,21 @@ export function openApiRoutes(document: OpenApiDocument): Router {
   });
   router.use('/docs/assets', express.static(swaggerUiDir, { index: false, maxAge: '1d' }));
   router.get('/', (req, res) => {
+    const prefix = prefixOf(req);
+    res.vary('X-Forwarded-Prefix');
     if (req.accepts(['json', 'html']) === 'html') {
-      // relative: / to /docs, and /api/geo/ on the one origin to /api/geo/docs
-      res.redirect(302, 'docs');
+      res.redirect(302, `${prefix}/docs`);
       return;
     }
     res.json({
       service: document.info.title,
       version: document.info.version,
-      links: { docs: '/docs', openapi: '/openapi.json', health: '/healthz', ready: '/readyz' },
+      links: {
+        docs: `${prefix}/docs`,
+        openapi: `${prefix}/openapi.json`,
+        health: `${prefix}/healthz`,
+        ready: `${prefix}/readyz`,
+      },
     });
   });
   return router;

@@ -383,7 +383,32 @@ describe('the API reference', () => {
         redirect: 'manual',
       });
       expect(browser.status).toBe(302);
-      expect(browser.headers.get('location')).toBe('docs');
+      expect(browser.headers.get('location')).toBe('/docs');
+      expect(await (await fetch(`${docs.baseUrl}/openapi.json`)).json()).not.toHaveProperty(
+        'servers',
+      );
+
+      // behind a proxy that put the service under /api/things (the one origin's gateway)
+      const prefixed = { 'x-forwarded-prefix': '/api/things' };
+      expect(
+        await (await fetch(`${docs.baseUrl}/openapi.json`, { headers: prefixed })).json(),
+      ).toEqual({ ...openapi, servers: [{ url: '/api/things' }] });
+      expect(await (await fetch(`${docs.baseUrl}/`, { headers: prefixed })).json()).toMatchObject({
+        links: { docs: '/api/things/docs', openapi: '/api/things/openapi.json' },
+      });
+      const behind = await fetch(`${docs.baseUrl}/`, {
+        headers: { ...prefixed, accept: 'text/html' },
+        redirect: 'manual',
+      });
+      expect(behind.headers.get('location')).toBe('/api/things/docs');
+      // a value that is not a plain path changes nothing
+      for (const value of ['//evil.example', '/a b', 'api/things', '/x/../y', '/%2e%2e', '/']) {
+        const response = await fetch(`${docs.baseUrl}/`, {
+          headers: { 'x-forwarded-prefix': value, accept: 'text/html' },
+          redirect: 'manual',
+        });
+        expect(response.headers.get('location'), value).toBe('/docs');
+      }
     } finally {
       await docs.close();
     }
