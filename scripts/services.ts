@@ -73,6 +73,18 @@ export const services: readonly ServiceSpec[] = [
   },
 ];
 
+/**
+ * The one origin `pnpm start` puts in front of them (packages/gateway): `/api/<name>/` to each
+ * service, the rest to static-site, on 8080 (compose's nginx 18080, kind's Gateway 30080).
+ */
+export const gateway: ServiceSpec = {
+  name: 'gateway',
+  port: 8080,
+  portVariable: 'GATEWAY_PORT',
+  replicas: 1,
+  entry: `${root}packages/gateway/src/main.ts`,
+};
+
 export function serviceNamed(name: string): ServiceSpec {
   const spec = services.find((s) => s.name === name);
   if (!spec) throw new Error(`no service named ${name}`);

@@ -12,7 +12,9 @@
 // S3 (static-site) gets an embedded S3 server (s3rver, scripts/embedded-s3.ts) on 8090
 // (STATIC_SITE_S3_PORT) with its data in .data/s3/, seeded once with the site before it starts
 // (the seed is idempotent), and syncs from it at start-up into .data/<name>/1/, as a pod does
-// into its emptyDir. Ctrl-C stops every service, then the embedded stores, and exits 0.
+// into its emptyDir. Last comes the gateway (packages/gateway) on 8080 (GATEWAY_PORT): one origin
+// for the browser, `/api/<service>/…` to each service and the rest to static-site. Ctrl-C stops
+// every service, then the embedded stores, and exits 0.
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
@@ -34,6 +36,7 @@ import {
 } from './local-processes.ts';
 import {
   diskEnv,
+  gateway,
   replicaDirEnv,
   type ServiceSpec,
   s3Env,
@@ -92,6 +95,7 @@ if (process.env.PORT) {
 }
 
 const plan = services.map((service) => ({ service, port: portOf(service) }));
+const gatewayPort = portOf(gateway);
 
 /** The embedded S3 server's port, on the scheme of the services' (compose 18090, kind 30090). */
 const s3Users = plan.filter(({ service }) => service.store === 's3');
@@ -100,7 +104,7 @@ const s3Plan = s3Users.length > 0 ? [{ service: s3Port, port: portOf(s3Port) }] 
 
 // Each port is checked before anything starts, so a busy one costs a line, not a stack trace.
 const taken = new Map<number, string>();
-for (const { service, port } of [...plan, ...s3Plan]) {
+for (const { service, port } of [...plan, { service: gateway, port: gatewayPort }, ...s3Plan]) {
   if (port === 0) continue;
   const other = taken.get(port);
   const problem = other ? 'EADDRINUSE' : await portProblem(port);
@@ -145,7 +149,7 @@ function readable(line: string): string | RequestLine {
   return { ...rest, msg: `${rest.msg}: ${req.method} ${req.url} ${res.statusCode}${time}` };
 }
 
-const width = Math.max(...services.map((service) => service.name.length));
+const width = Math.max(...[...services, gateway].map((service) => service.name.length));
 const palette = ['cyan', 'magenta', 'yellow', 'green', 'blue'] as const;
 
 /** Writes a service's lines: pretty and prefixed on a terminal, JSON as it came elsewhere. */
@@ -384,6 +388,18 @@ try {
     if (stopSignal) break;
     running.push(await startProcess(service, { port, env, echo }));
   }
+  // Last, in front of them all: each service at the address it listens on now.
+  if (!stopSignal) {
+    const site = running.find((p) => p.service === 'static-site');
+    const routes = running.filter((p) => p !== site).map((p) => `${p.service}=${p.url}`);
+    const echo = printer(gateway.name, plan.length);
+    const env = {
+      LOG_LEVEL: logLevel,
+      GATEWAY_ROUTES: routes.join(','),
+      GATEWAY_FALLBACK_URL: site?.url ?? '',
+    };
+    running.push(await startProcess(gateway, { port: gatewayPort, env, echo }));
+  }
 } catch (error) {
   // A stop requested during start-up ends a starting service too; that is not a failure.
   if (!stopSignal) {
@@ -393,7 +409,12 @@ try {
 }
 
 if (!stopSignal) {
+  const origin = running.find((p) => p.service === gateway.name)?.url;
   console.log('\nquadrants is running:');
+  const movedGateway = gatewayPort === gateway.port ? '' : `   (GATEWAY_PORT=${gatewayPort})`;
+  console.log(
+    `  ${'one origin'.padEnd(14)} ${origin}/   (/api/<service>/… to each)${movedGateway}`,
+  );
   for (const { service, port } of plan) {
     const url = running.find((p) => p.service === service.name)?.url;
     const moved = port === service.port ? '' : `   (${service.portVariable}=${port})`;
