@@ -182,6 +182,7 @@ describe('build-site on a tree of its own', () => {
 interface SiteScript {
   targetOf(port: string): { name: string; base: number } | undefined;
   siblingPort(port: string, digit: number): number | undefined;
+  gatewayTargetOf(port: string): { name: string; base: number } | undefined;
   probe(
     url: string,
     options: { fetchImpl: (url: string) => Promise<{ ok: boolean }> },
@@ -193,12 +194,16 @@ describe('the landing page script', () => {
     (await import(pathToFileURL(join(SITE, 'assets', 'site.js')).href)) as SiteScript;
 
   test('maps static-site’s port on each target to its siblings’ ports', async () => {
-    const { siblingPort, targetOf } = await load();
+    const { gatewayTargetOf, siblingPort, targetOf } = await load();
     expect(siblingPort('8083', 4)).toBe(8084);
     expect(siblingPort('18083', 1)).toBe(18081);
     expect(siblingPort('30083', 5)).toBe(30085);
     expect(targetOf('18083')?.name).toBe('docker-compose');
     expect(siblingPort('8080', 4)).toBeUndefined();
+    // the base port is the one origin's: the gateway in front of them all
+    expect(gatewayTargetOf('8080')?.name).toBe('pnpm start');
+    expect(gatewayTargetOf('30080')?.name).toBe('kind');
+    expect(gatewayTargetOf('8083')).toBeUndefined();
     expect(siblingPort('', 4)).toBeUndefined();
   });
 

@@ -8,6 +8,9 @@
 //
 // N is the service's digit: 1 transactions, 2 uploads, 3 static-site, 4 geo, 5 basket.
 //
+// On a target's base port (8080 under pnpm start) the page comes through the one origin (the
+// gateway): each service is then at /api/<name>/ on this same origin, and every dot is real.
+//
 // The status comes from each service's /readyz. The other services send no CORS headers (their
 // kit sets none, and helmet's Cross-Origin-Resource-Policy is same-origin), so the browser hides
 // their answer from this page, and a hidden answer looks the same as a service that is not
@@ -28,6 +31,12 @@ export const OWN_DIGIT = 3;
 export function targetOf(port) {
   const number = Number(port);
   return TARGETS.find((target) => target.base + OWN_DIGIT === number);
+}
+
+/** The target whose one origin (the gateway, on its base port) a page on `port` came through. */
+export function gatewayTargetOf(port) {
+  const number = Number(port);
+  return TARGETS.find((target) => target.base === number);
 }
 
 /** The port of the service with `digit` beside a page on `port`; undefined on an unknown port. */
@@ -129,14 +138,16 @@ async function showRelease() {
 
 function start() {
   const { protocol, hostname, port } = window.location;
-  const target = targetOf(port);
+  const gateway = gatewayTargetOf(port);
+  const target = gateway ?? targetOf(port);
   // URL's hostname keeps an IPv6 address's brackets already; location's does too, but be sure.
   const host = hostname.includes(':') && !hostname.startsWith('[') ? `[${hostname}]` : hostname;
 
   const note = document.getElementById('target-note');
   if (note) {
-    note.textContent =
-      target === undefined
+    note.textContent = gateway
+      ? `This page comes through ${gateway.name}'s one origin (port ${port}): each service below is under /api/<name>/ on it, so every status is that service's own /readyz.`
+      : target === undefined
         ? `This page is served on port ${port || '(default)'}, which is none of the targets below, so the links assume pnpm start's ports (808N) on ${hostname}.`
         : `This page is served by ${target.name} (port ${port}): the links below point at the services beside it, ports ${target.base + 1}–${target.base + 5}.`;
   }
@@ -149,8 +160,14 @@ function start() {
   const cards = [...document.querySelectorAll('[data-port]')].map((card) => {
     const digit = Number(card.getAttribute('data-port'));
     const own = digit === OWN_DIGIT;
-    // This page's own server is asked on this origin, whatever its port.
-    const origin = own ? undefined : `${protocol}//${host}:${base + digit}`;
+    // This page's own server is asked on this origin, whatever its port; behind the one
+    // origin, so is every other service, under its prefix.
+    const service = card.getAttribute('data-service');
+    const origin = own
+      ? undefined
+      : gateway
+        ? `/api/${service}`
+        : `${protocol}//${host}:${base + digit}`;
     wireLinks(card, origin);
     return { status: card.querySelector('[data-status]'), origin, own };
   });
