@@ -154,14 +154,15 @@ if (onPath('shellcheck')) {
   cannotRun('lint', 'no shellcheck on PATH for the shell scripts (apt-get install shellcheck)');
 }
 check('typecheck', 'pnpm', ['typecheck']);
-// The offline kit's PostgreSQL, Redis and S3 server (POSTGRES_IMAGE=quadrants/postgres:15,
-// REDIS_IMAGE=quadrants/redis:7 and S3_IMAGE=quadrants/s3:dev, as .ci/run sets them) must keep
-// the official images' contracts,
-// since every tier after this one uses them in their place.
+// The offline kit's PostgreSQL, Redis, S3 server and nginx (POSTGRES_IMAGE=quadrants/postgres:15,
+// REDIS_IMAGE=quadrants/redis:7, S3_IMAGE=quadrants/s3:dev and NGINX_IMAGE=quadrants/nginx:1.22,
+// as .ci/run sets them) must keep the official images' contracts, since every tier after this
+// one uses them in their place.
 const offlineImages = [
   { image: process.env.POSTGRES_IMAGE, test: 'images/postgres/test-image' },
   { image: process.env.REDIS_IMAGE, test: 'images/redis/test-image' },
   { image: process.env.S3_IMAGE, test: 'images/s3/test-image' },
+  { image: process.env.NGINX_IMAGE, test: 'images/nginx/test-image' },
 ];
 for (const { image, test } of offlineImages) {
   if (!image?.startsWith('quadrants/')) continue;
