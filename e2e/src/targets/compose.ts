@@ -34,9 +34,9 @@ async function composeCommand(): Promise<string[]> {
 }
 
 // "127.0.0.1:" + ":8080" publishes each replica on its own ephemeral loopback port; static-site's
-// object store likewise (":9000").
+// object store (":9000") and the one origin likewise, so a stack of one's own may run beside.
 const composeEnv = Object.fromEntries(
-  [...services.map((s) => s.name), 'static-site-s3'].map((name) => [
+  [...services.map((s) => s.name), 'static-site-s3', 'gateway'].map((name) => [
     `${name.toUpperCase().replaceAll('-', '_')}_PUBLISH`,
     '127.0.0.1:',
   ]),
@@ -93,6 +93,7 @@ export function composeTarget(): Target {
       await compose(composeFiles([]), ['up', '-d', '--build', ...scaleArgs()], { inherit: true });
       const driver = composeDriver();
       for (const service of services) await driver.waitForReplicas(service.name);
+      await driver.shopOrigin();
       return {};
     },
     async down() {
@@ -102,8 +103,8 @@ export function composeTarget(): Target {
   };
 }
 
-/** Waits until the container of `store` passes its healthcheck (or runs, if it has none). */
-function storeHealthy(store: string) {
+/** Waits until the container of `store` (or the gateway) passes its healthcheck, or runs if it has none. */
+function healthyContainer(store: string) {
   return until(`${store} to be healthy`, async () => {
     const [id] = await containerIds(store);
     if (!id) return undefined;
@@ -151,6 +152,14 @@ function composeDriver(): Driver {
   };
 
   const driver: Driver = {
+    async shopOrigin() {
+      // nginx, which waits for no service: healthy once it answers its own /_gateway/healthz.
+      await healthyContainer('gateway');
+      const [id] = await containerIds('gateway');
+      const origin = id ? await containerReplica(id) : undefined;
+      if (!origin) throw new Error('the gateway is not running, or publishes no port 8080');
+      return origin.url;
+    },
     async entryUrl(service) {
       const [first] = await running(service);
       if (!first) throw new Error(`no ${service} container is running`);
@@ -202,7 +211,7 @@ function composeDriver(): Driver {
         // Back up even when whileDown failed, so that no other test finds it down.
         await compose(files(), ['up', '-d', '--no-deps', store]);
       }
-      await storeHealthy(store);
+      await healthyContainer(store);
       await driver.waitForReplicas(service);
     },
     async useStoreVariant(service, variant: StoreVariant) {
@@ -213,7 +222,7 @@ function composeDriver(): Driver {
       // otherwise carry the old container's volume on that path over to the new one, keeping
       // the tmpfs (or the disk) across the switch.
       await compose(files(), ['up', '-d', '--no-deps', '--renew-anon-volumes', store]);
-      await storeHealthy(store);
+      await healthyContainer(store);
       const volume = persistentFiles[store]?.volume;
       if (variant === 'base' && volume) {
         // The persistent variant's data, now that no container has it: the next switch to it

@@ -112,6 +112,14 @@ async function nodePortUrl(service: string): Promise<string> {
   return `http://${address}`;
 }
 
+/** Where the host reaches the Gateway: node port 30080, mapped to 127.0.0.1 by kind-cluster.yaml. */
+async function gatewayUrl(): Promise<string> {
+  const published = await run('docker', ['port', `${cluster}-control-plane`, '30080/tcp']);
+  const address = published.split('\n')[0]?.trim();
+  if (!address) throw new Error('node port 30080 (the Gateway) is not mapped in kind-cluster.yaml');
+  return `http://${address}`;
+}
+
 /**
  * SIGKILLs every container of `pod` through its node's container runtime. kind's nodes are
  * Docker containers of the node's name, with crictl inside; a timeout of 0 skips the stop
@@ -236,6 +244,7 @@ function kindDriver(): Driver {
   }
 
   const driver: Driver = {
+    shopOrigin: gatewayUrl,
     entryUrl: nodePortUrl,
     // The Service: a terminating pod leaves its endpoints and drains behind its preStop sleep.
     balancedUrl: nodePortUrl,

@@ -15,6 +15,7 @@ import {
 } from '../../../scripts/local-processes.ts';
 import {
   diskEnv,
+  gateway,
   replicaDirEnv,
   type S3Access,
   s3Env,
@@ -293,7 +294,32 @@ function localDriver(state: TargetState): Driver {
 
   const toReplica = (p: LocalProcess): Replica => ({ id: String(p.child.pid), url: p.url });
 
+  /**
+   * The one origin: packages/gateway, as `pnpm start` runs it, in front of each service's
+   * balancer, so that a replica killed or replaced behind it is taken out of rotation there.
+   */
+  let origin: Promise<LocalProcess> | undefined;
+  const startOrigin = async (): Promise<LocalProcess> => {
+    const urls = new Map<string, string>();
+    for (const { name } of services) urls.set(name, await driver.balancedUrl(name));
+    const routes = services
+      .filter(({ name }) => name !== 'static-site')
+      .map(({ name }) => `${name}=${urls.get(name)}`);
+    return startProcess(gateway, {
+      port: 0,
+      env: {
+        LOG_LEVEL: 'info',
+        GATEWAY_ROUTES: routes.join(','),
+        GATEWAY_FALLBACK_URL: urls.get('static-site') ?? '',
+      },
+    });
+  };
+
   const driver: Driver = {
+    async shopOrigin() {
+      origin ??= startOrigin();
+      return (await origin).url;
+    },
     async entryUrl(service) {
       const [first] = await driver.waitForReplicas(service);
       if (!first) throw new Error(`no ${service} process is running`);
@@ -309,15 +335,19 @@ function localDriver(state: TargetState): Driver {
       process.child.kill('SIGKILL');
       await process.exited;
     },
-    waitForReplicas(service) {
+    async waitForReplicas(service) {
       ensure(service);
       const count = wanted.get(service) ?? 0;
-      return until(`${count} ready ${service} replicas`, async () => {
+      const replicas = await until(`${count} ready ${service} replicas`, async () => {
         const processes = list(service);
         if (processes.length !== count) return undefined;
         const ready = await Promise.all(processes.map((p) => isReady(p.url)));
         return ready.every(Boolean) ? processes.map(toReplica) : undefined;
       });
+      // As a Service's endpoints follow the ready pods: a replica killed and replaced leaves
+      // the balancer's rotation, and its successor joins it.
+      (await balancers.get(service))?.set(replicas.map((r) => r.url));
+      return replicas;
     },
     async scale(service, replicas) {
       ensure(service);
@@ -435,6 +465,8 @@ function localDriver(state: TargetState): Driver {
     },
     async close() {
       closing = true;
+      const front = await origin?.catch(() => undefined);
+      if (front) await stopProcess(front);
       await Promise.all([...running.values()].flat().map((p) => stopProcess(p)));
       for (const balancer of balancers.values()) await (await balancer).close();
       await closeObjectStore();

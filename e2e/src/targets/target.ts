@@ -70,6 +70,13 @@ export type StoreVariant = 'base' | 'persistent';
 export type TargetName = 'local' | 'compose' | 'kind';
 
 export interface Driver {
+  /**
+   * The one origin (no trailing slash): `/api/<service>/…` to each service, the rest to
+   * static-site, as the browser reaches them. local: a packages/gateway process in front of
+   * the driver's balancers; compose: the `gateway` container (nginx); kind: the Gateway on
+   * node port 30080.
+   */
+  shopOrigin(): Promise<string>;
   /** Where users reach `service`: a load-balanced entry where the platform has one. */
   entryUrl(service: string): Promise<string>;
   /** Each live replica of `service`, addressable on its own. */
