@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { services } from '../../../scripts/services.ts';
+import { gateway, services } from '../../../scripts/services.ts';
 import { isRecord } from '../src/manifest.ts';
 import { schemaKubernetesVersion } from '../src/schema.ts';
 import { k8sDir, renderRealOverlay } from './helpers.ts';
@@ -158,9 +158,10 @@ describe('the host ports', () => {
       (node.extraPortMappings ?? []).map((m) => m.hostPort),
     );
     // pnpm start's embedded S3 server (8090) and compose's static-site-s3 (18090) beside the
-    // services: static-site's bucket is published so that the e2e suite can change it.
-    const localPorts = [...services.map((service) => service.port), 8090];
-    expect(composePorts).toHaveLength(services.length + 1);
+    // services: static-site's bucket is published so that the e2e suite can change it; and
+    // each target's one origin (8080 and 18080).
+    const localPorts = [...services.map((service) => service.port), gateway.port, 8090];
+    expect(composePorts).toHaveLength(services.length + 2);
     const all = [...localPorts, ...composePorts, ...kindPorts];
     expect(new Set(all).size).toBe(all.length);
   });
