@@ -136,6 +136,8 @@ export const quadrantContract = {
       },
       // The schema's migrations, run once per apply before the API can be ready.
       { kind: 'Job', name: 'transactions-migrate', storage: { type: 'none' } },
+      // The shop's accounts, created through the API (it keeps nothing itself).
+      { kind: 'Job', name: 'transactions-seed-shop', storage: { type: 'none' } },
     ],
   },
   uploads: {

@@ -68,7 +68,9 @@ describe('quadrant contract', () => {
     });
 
     test('without its migration Job fails', async () => {
-      const objects = (await readFixture('transactions.yaml')).filter((o) => o.kind !== 'Job');
+      const objects = (await readFixture('transactions.yaml')).filter(
+        (o) => o.metadata?.name !== 'transactions-migrate',
+      );
       expect(checkContract(objects, ['transactions'])).toEqual([
         expect.objectContaining({ object: 'Job/transactions-migrate', path: '' }),
       ]);
@@ -76,7 +78,7 @@ describe('quadrant contract', () => {
 
     test('a migration Job with a volume fails (a Job has no replica count to check)', async () => {
       const objects = (await readFixture('transactions.yaml')).map((o) =>
-        o.kind === 'Job'
+        o.metadata?.name === 'transactions-migrate'
           ? {
               ...o,
               spec: {

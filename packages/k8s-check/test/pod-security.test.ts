@@ -100,6 +100,7 @@ describe('namespace', () => {
       'StatefulSet/transactions-postgres',
       'Job/static-site-seed',
       'Job/transactions-migrate',
+      'Job/transactions-seed-shop',
     ]);
     expect(violations[0]?.path).toBe('metadata.labels.pod-security.kubernetes.io/enforce');
   });
