@@ -99,3 +99,89 @@ describe('GET /accounts/{id}', () => {
     expect(answer.body.errors).toEqual([{ field: 'path.id', detail: expect.any(String) }]);
   });
 });
+
+describe('account references', () => {
+  const unique = (name: string) => `test:${name}-${process.hrtime.bigint()}`;
+
+  test('an account opened with a reference is found by it', async () => {
+    const reference = unique('ada');
+    const opened = await ledger.api.post<AccountJson>('/accounts', anAccount({ reference }));
+    expect(opened.status).toBe(201);
+    expect(opened.body.reference).toBe(reference);
+
+    const found = await ledger.api.get<{ accounts: AccountJson[] }>(
+      `/accounts?reference=${encodeURIComponent(reference)}`,
+    );
+    expect(found.status).toBe(200);
+    expect(found.body).toEqual({ accounts: [opened.body] });
+  });
+
+  test('an account without one has reference null, and an unknown reference finds none', async () => {
+    expect((await ledger.api.openAccount()).reference).toBeNull();
+    const found = await ledger.api.get<{ accounts: AccountJson[] }>(
+      `/accounts?reference=${unique('nobody')}`,
+    );
+    expect(found.body).toEqual({ accounts: [] });
+  });
+
+  test('a taken reference answers 409 account_reference_taken naming the holder, and opens nothing', async () => {
+    const reference = unique('alan');
+    const first = await ledger.api.post<AccountJson>('/accounts', anAccount({ reference }));
+    const before = await readInvariants(ledger.db);
+    const again = await ledger.api.post<ProblemJson>(
+      '/accounts',
+      anAccount({ reference, owner: 'Someone Else', openingBalance: 7 }),
+    );
+    expect(again.status).toBe(409);
+    expect(again.type).toMatch(/^application\/problem\+json/);
+    expect(again.body.code).toBe('account_reference_taken');
+    expect(again.headers.get('location')).toBe(`/accounts/${first.body.id}`);
+    expect(await readInvariants(ledger.db)).toEqual(before);
+  });
+
+  test('eight concurrent opens of one reference open exactly one account', async () => {
+    const reference = unique('race');
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        ledger.api.post<AccountJson>('/accounts', anAccount({ reference, openingBalance: 100 })),
+      ),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+    const { rows } = await ledger.db.query<{ n: number; entries: number }>(
+      `SELECT count(*)::int AS n,
+              (SELECT count(*)::int FROM entries e JOIN accounts a ON a.id = e.account_id
+                WHERE a.reference = $1) AS entries
+         FROM accounts WHERE reference = $1`,
+      [reference],
+    );
+    expect(rows[0]).toEqual({ n: 1, entries: 1 });
+    expect((await readInvariants(ledger.db)).balancesOffEntries).toBe(0);
+  });
+
+  test.each([
+    ['Shop:Ada', 'capitals'],
+    ['-ada', 'a leading dash'],
+    ['ada lovelace', 'a space'],
+    ['x'.repeat(65), '65 characters'],
+    ['', 'nothing'],
+  ])(
+    'refuses the reference %j (%s) with 400 naming it, when opening and when finding',
+    async (reference) => {
+      const open = await ledger.api.post<ProblemJson>('/accounts', anAccount({ reference }));
+      expect(open.status).toBe(400);
+      expect(open.body.errors?.map((e) => e.field)).toContain('reference');
+      const find = await ledger.api.get<ProblemJson>(
+        `/accounts?reference=${encodeURIComponent(reference)}`,
+      );
+      expect(find.status).toBe(400);
+      expect(find.body.errors?.map((e) => e.field)).toContain('reference');
+    },
+  );
+
+  test('GET /accounts without a reference answers 400 naming it', async () => {
+    const answer = await ledger.api.get<ProblemJson>('/accounts');
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors?.map((e) => e.field)).toContain('reference');
+  });
+});

@@ -90,10 +90,12 @@ export interface NewAccountJson {
   owner: string;
   currency: string;
   openingBalance: number;
+  reference?: string;
 }
-export interface AccountJson extends Omit<NewAccountJson, 'openingBalance'> {
+export interface AccountJson extends Omit<NewAccountJson, 'openingBalance' | 'reference'> {
   id: string;
   balance: number;
+  reference: string | null;
   createdAt: string;
 }
 export interface TransferJson {

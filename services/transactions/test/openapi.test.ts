@@ -66,6 +66,18 @@ describe('GET /openapi.json', () => {
       await api.post('/accounts', { owner: 'b', currency: 'EUR' }, reusedKey),
     );
 
+    const reference = `openapi:${randomUUID()}`;
+    conforms(
+      'POST /accounts',
+      await api.post('/accounts', { owner: 'r', currency: 'EUR', reference }),
+    );
+    conforms(
+      'POST /accounts',
+      await api.post('/accounts', { owner: 's', currency: 'EUR', reference }),
+    );
+    conforms('GET /accounts', await api.get(`/accounts?reference=${reference}`));
+    conforms('GET /accounts', await api.get('/accounts?reference=Not%20One'));
+
     const id = opened.body.id;
     conforms('GET /accounts/{id}', await api.get(`/accounts/${id}`));
     conforms('GET /accounts/{id}', await api.get(`/accounts/${unknown}`));

@@ -8,7 +8,14 @@ import {
   KeyReused,
   type StoredResponse,
 } from '../domain/idempotency.ts';
-import type { Account, Entry, LedgerTransaction, NewAccount, Transfer } from '../domain/ledger.ts';
+import {
+  type Account,
+  AccountReferenceTaken,
+  type Entry,
+  type LedgerTransaction,
+  type NewAccount,
+  type Transfer,
+} from '../domain/ledger.ts';
 import { inTransaction, type RetryOptions } from './database.ts';
 import {
   applyTransferSql,
@@ -44,6 +51,7 @@ export interface LedgerStore {
     work: (ledger: LedgerTransaction) => Promise<StoredResponse>,
   ): Promise<KeyOutcome>;
   getAccount(id: string): Promise<Account | undefined>;
+  findAccountByReference(reference: string): Promise<Account | undefined>;
   /** An account's entries, newest first; undefined when the account does not exist. */
   listEntries(accountId: string, page: PageRequest): Promise<Page<Entry> | undefined>;
   getTransfer(id: string): Promise<Transfer | undefined>;
@@ -69,13 +77,16 @@ interface AccountRow {
   owner: string;
   currency: string;
   balance: string;
+  reference: string | null;
   created_at: Date;
 }
+const ACCOUNT_COLUMNS = 'id, owner, currency, balance, reference, created_at';
 const toAccount = (row: AccountRow): Account => ({
   id: row.id,
   owner: row.owner,
   currency: row.currency,
   balance: int(row.balance),
+  reference: row.reference,
   createdAt: iso(row.created_at),
 });
 
@@ -178,19 +189,34 @@ function ledgerOn(client: pg.PoolClient): LedgerTransaction {
       return { ...transfer, createdAt: iso(row.created_at) };
     },
     async createAccount(account: NewAccount & { id: string }) {
+      const reference = account.reference ?? null;
+      // A taken reference inserts nothing (and so no opening entry) rather than failing: the
+      // transaction stays usable to name the account that has it. ON CONFLICT waits for a
+      // concurrent insert of the same reference to commit or roll back, and the next
+      // statement's snapshot (READ COMMITTED) sees the winner.
       const { rows } = await client.query<AccountRow>(
         `WITH account AS (
-           INSERT INTO accounts (id, owner, currency, balance) VALUES ($1, $2, $3, $4)
-           RETURNING id, owner, currency, balance, created_at
+           INSERT INTO accounts (id, owner, currency, balance, reference) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (reference) DO NOTHING
+           RETURNING ${ACCOUNT_COLUMNS}
          ), opening AS (
-           INSERT INTO entries (account_id, kind, amount, balance_after) VALUES ($1, 'opening', $4, $4)
+           INSERT INTO entries (account_id, kind, amount, balance_after)
+           SELECT id, 'opening', balance, balance FROM account
          )
          SELECT * FROM account`,
-        [account.id, account.owner, account.currency, account.openingBalance],
+        [account.id, account.owner, account.currency, account.openingBalance, reference],
       );
       const [row] = rows;
-      if (!row) throw new Error('the account was not written');
-      return toAccount(row);
+      if (row) return toAccount(row);
+      if (reference !== null) {
+        const holder = await client.query<{ id: string }>(
+          'SELECT id FROM accounts WHERE reference = $1',
+          [reference],
+        );
+        const id = holder.rows[0]?.id;
+        if (id !== undefined) throw new AccountReferenceTaken(reference, id);
+      }
+      throw new Error('the account was not written');
     },
   };
 }
@@ -205,8 +231,16 @@ interface KeyRow {
 export function createLedgerStore(pool: pg.Pool, options: LedgerStoreOptions): LedgerStore {
   async function getAccount(id: string): Promise<Account | undefined> {
     const { rows } = await pool.query<AccountRow>(
-      'SELECT id, owner, currency, balance, created_at FROM accounts WHERE id = $1',
+      `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1`,
       [id],
+    );
+    return rows[0] && toAccount(rows[0]);
+  }
+
+  async function findAccountByReference(reference: string): Promise<Account | undefined> {
+    const { rows } = await pool.query<AccountRow>(
+      `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE reference = $1`,
+      [reference],
     );
     return rows[0] && toAccount(rows[0]);
   }
@@ -257,6 +291,7 @@ export function createLedgerStore(pool: pg.Pool, options: LedgerStoreOptions): L
     },
 
     getAccount,
+    findAccountByReference,
 
     async listEntries(accountId, { limit, before }) {
       const { rows } = await pool.query<EntryRow>(

@@ -13,6 +13,8 @@ export interface Account {
   currency: string;
   /** Minor units (cents for EUR, yen for JPY). */
   balance: number;
+  /** The caller's own unique name for the account, if it was given one. */
+  reference: string | null;
   createdAt: string;
 }
 
@@ -41,6 +43,20 @@ export interface NewAccount {
   owner: string;
   currency: string;
   openingBalance: number;
+  reference?: string | undefined;
+}
+
+/** Another account already has the reference a new one asked for. */
+export class AccountReferenceTaken extends Error {
+  readonly reference: string;
+  /** The account that has it. */
+  readonly accountId: string;
+
+  constructor(reference: string, accountId: string) {
+    super(`the reference ${reference} belongs to account ${accountId}`);
+    this.reference = reference;
+    this.accountId = accountId;
+  }
 }
 
 export interface TransferRequest {

@@ -6,11 +6,11 @@ import { openAccount } from '../domain/ledger.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { accountNotFound } from './errors.ts';
 import { idempotentPost } from './idempotent.ts';
-import { IdParam, NewAccountBody, PageQuery } from './schemas.ts';
+import { AccountsQuery, IdParam, NewAccountBody, PageQuery } from './schemas.ts';
 
 const DEFAULT_PAGE = 50;
 
-/** Accounts: open one (with its opening balance), read it, read its entries. */
+/** Accounts: open one (with its opening balance), find one by reference, read it, its entries. */
 export function accountsRoutes(store: LedgerStore): Router {
   const router = express.Router();
   router.post(
@@ -24,6 +24,11 @@ export function accountsRoutes(store: LedgerStore): Router {
       },
     }),
   );
+  router.get('/accounts', async (req, res) => {
+    const { reference } = parseOrThrow(AccountsQuery, req.query);
+    const account = await store.findAccountByReference(reference);
+    res.set('Cache-Control', 'no-store').json({ accounts: account ? [account] : [] });
+  });
   router.get('/accounts/:id', async (req, res) => {
     const { id } = parseOrThrow(IdParam, req.params, 'path');
     const account = await store.getAccount(id);

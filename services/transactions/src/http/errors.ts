@@ -5,7 +5,7 @@ import { AppError, Conflict, NotFound, Unavailable, Unprocessable } from '@quadr
 import type { ErrorRequestHandler } from 'express';
 import { isUnavailable } from '../data/database.ts';
 import { KeyInUse, KeyReused } from '../domain/idempotency.ts';
-import { TransferRefused } from '../domain/ledger.ts';
+import { AccountReferenceTaken, TransferRefused } from '../domain/ledger.ts';
 
 /** 400 about the Idempotency-Key header, with a code of its own (missing or invalid). */
 export class BadIdempotencyKey extends AppError {
@@ -43,6 +43,14 @@ export const translateErrors: ErrorRequestHandler = (error, _req, res, next) => 
     next(
       new Unprocessable([{ field: 'Idempotency-Key', detail: error.message }], {
         code: 'idempotency_key_reused',
+      }),
+    );
+  } else if (error instanceof AccountReferenceTaken) {
+    // Not stored under the key (nothing was written): a retry asks again, and still conflicts.
+    res.setHeader('Location', `/accounts/${error.accountId}`);
+    next(
+      new Conflict('account_reference_taken', error.message, {
+        extensions: { errors: [{ field: 'reference', detail: 'is taken' }] },
       }),
     );
   } else if (error instanceof TransferRefused) {

@@ -12,6 +12,8 @@ import {
 import type { z } from 'zod';
 import {
   AccountOut,
+  AccountsOut,
+  AccountsQuery,
   EntriesPage,
   EntryOut,
   NewAccountBody,
@@ -101,12 +103,26 @@ export function openApiDocument(): OpenApiDocument {
           responses: {
             '201': created('Account', 'The account opened'),
             '400': invalid,
-            '409': inUse,
+            '409': problemResponse(
+              'Another account has this reference (account_reference_taken; `Location` names ' +
+                'it), or a request with this Idempotency-Key is still running ' +
+                '(idempotency_key_in_use; retry after Retry-After seconds).',
+            ),
             '413': tooLarge,
             '415': notJson,
             '422': problemResponse(
               'The Idempotency-Key was used before with another body (idempotency_key_reused).',
             ),
+            '503': unavailable,
+          },
+        },
+        get: {
+          operationId: 'findAccounts',
+          summary: 'The account with a reference',
+          parameters: queryParametersOf(schemaOf(AccountsQuery)),
+          responses: {
+            '200': jsonResponse(ref('Accounts'), 'The account with it, or none.'),
+            '400': invalid,
             '503': unavailable,
           },
         },
@@ -187,6 +203,7 @@ export function openApiDocument(): OpenApiDocument {
       schemas: {
         NewAccount: schemaOf(NewAccountBody),
         Account: schemaOf(AccountOut, 'output'),
+        Accounts: pageSchema(AccountsOut, 'accounts', 'Account'),
         Entry: schemaOf(EntryOut, 'output'),
         EntriesPage: pageSchema(EntriesPage, 'entries', 'Entry'),
         TransferRequest: schemaOf(TransferBody),

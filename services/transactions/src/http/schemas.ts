@@ -8,6 +8,14 @@ const uuid = (what: string) => z.uuid().describe(what);
 const minorUnits = (min: number) =>
   z.int().min(min).max(MAX_MINOR_UNITS).describe('An integer of minor units (cents, yen).');
 const timestamp = () => z.iso.datetime().describe('RFC 3339, UTC.');
+/** An account's reference; the schema's CHECK is the same pattern. */
+const accountReference = () =>
+  z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9:._-]{0,63}$/,
+      'must be 1–64 characters of a-z, 0-9 and : . _ -, starting with a letter or digit',
+    );
 
 export const NewAccountBody = z.strictObject({
   owner: z.string().trim().min(1).max(200).describe('Who holds the account.'),
@@ -19,6 +27,18 @@ export const NewAccountBody = z.strictObject({
   openingBalance: minorUnits(0)
     .default(0)
     .describe('Money the account opens with, in minor units; its first entry.'),
+  reference: accountReference()
+    .optional()
+    .describe(
+      'Your own unique name for the account, such as shop:ada, to find it again by ' +
+        '(GET /accounts?reference=); another account with it answers 409 account_reference_taken.',
+    ),
+});
+
+export const AccountsQuery = z.strictObject({
+  reference: accountReference().describe(
+    'The account with this reference (an empty list when none has it).',
+  ),
 });
 
 export const TransferBody = z.strictObject({
@@ -56,7 +76,12 @@ export const AccountOut = z.object({
   owner: z.string(),
   currency: z.string(),
   balance: z.int().describe('Minor units; the sum of the account’s entries.'),
+  reference: z.string().nullable().describe('Its unique reference, null when it has none.'),
   createdAt: timestamp(),
+});
+
+export const AccountsOut = z.object({
+  accounts: z.array(AccountOut).describe('At most one: a reference is unique.'),
 });
 
 export const TransferOut = z.object({
