@@ -34,6 +34,11 @@ export interface ServiceSpec {
   migrate?: string;
   /** A one-shot that fills an `s3` service's bucket before the service starts; idempotent. */
   seed?: string;
+  /**
+   * A one-shot `pnpm start` runs once the service is ready, given its URL as <NAME>_URL, that
+   * creates data through its API (the shop's accounts); idempotent.
+   */
+  seedThroughApi?: string;
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -57,6 +62,7 @@ export const services: readonly ServiceSpec[] = [
     ...service('transactions', 8081, 2),
     store: 'postgres',
     migrate: `${root}services/transactions/src/migrate.ts`,
+    seedThroughApi: `${root}services/transactions/src/seed-shop.ts`,
   },
   // Two replicas on one directory in the e2e suite, as on one volume in compose and Kubernetes.
   { ...service('uploads', 8082, 2), store: 'disk' },

@@ -4,7 +4,8 @@
 // Each port can be moved with the service's variable (GEO_PORT for geo). A service that keeps
 // its data in PostgreSQL (transactions) gets DATABASE_URL: the variable's own value when it is
 // set, else an embedded PostgreSQL (PGlite, scripts/embedded-postgres.ts) with its data in
-// .data/pglite/; its migrations run to completion before it starts. A service that keeps its
+// .data/pglite/; its migrations run to completion before it starts, and once it is ready the
+// shop's accounts are created through its API (services/transactions/seed/). A service that keeps its
 // data in Redis (basket) gets REDIS_URL's server when that is set, else its memory store
 // (BASKET_STORE=memory): its state then lives in its one process and ends with it. A service
 // that keeps its data on a disk (uploads) gets its directory: <NAME>_DIR's own value when it is
@@ -386,7 +387,13 @@ try {
         throw new Error(`the migrations of ${service.name} failed (exit code ${code})`);
     }
     if (stopSignal) break;
-    running.push(await startProcess(service, { port, env, echo }));
+    const started = await startProcess(service, { port, env, echo });
+    running.push(started);
+    if (service.seedThroughApi) {
+      const urlEnv = { LOG_LEVEL: logLevel, [variableOf(service.name, 'URL')]: started.url };
+      const code = await runOnce(service.seedThroughApi, { env: urlEnv, echo });
+      if (code !== 0) throw new Error(`the seed of ${service.name} failed (exit code ${code})`);
+    }
   }
   // Last, in front of them all: each service at the address it listens on now.
   if (!stopSignal) {
