@@ -12,7 +12,8 @@ import {
   nearest,
   type Store,
 } from './lib.ts';
-import accounts from './shop-accounts.json';
+// The same file the transactions seed creates the accounts from.
+import accounts from '../../../services/transactions/seed/shop-accounts.json';
 
 interface Product {
   sku: string;
@@ -57,10 +58,10 @@ function showTrace(): void {
 }
 
 async function account(reference: string): Promise<Account> {
-  const r = await call<{ items: Account[] }>(
+  const r = await call<{ accounts: Account[] }>(
     `/api/transactions/accounts?reference=${encodeURIComponent(reference)}`,
   );
-  const a = r.body.items[0];
+  const a = r.body.accounts[0];
   if (a === undefined) throw new Error(`no account ${reference}: run the shop seed`);
   ids.set(reference, a);
   return a;

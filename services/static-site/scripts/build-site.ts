@@ -4,7 +4,11 @@
 // The server sends a fingerprinted name with `Cache-Control: immutable` and everything else with
 // `no-cache`, so a browser keeps an asset for a year and still sees a new release at once.
 //
-//   node scripts/build-site.ts [--source DIR] [--out DIR]
+//   node scripts/build-site.ts [--source DIR] [--out DIR] [--mount PREFIX=DIR ...]
+//
+// A mount copies an app that its own bundler already built, unchanged, under PREFIX/ (the
+// storefront's vite build, apps/storefront/dist, under shop/): it names its own assets by their
+// hash, and the site's files and the mounts must not overlap.
 //
 // The output depends on the input bytes only (files in sorted order, no dates), so two builds of
 // one tree are identical and the seed uploads nothing new. The build fails on a reference to a
@@ -33,6 +37,8 @@ export interface BuildOptions {
   source: string;
   /** Where the site is written; emptied first. */
   out: string;
+  /** Built trees copied as they are, each under its prefix (`shop` → `shop/…`). */
+  mounts?: Record<string, string>;
 }
 
 export interface BuildResult {
@@ -166,24 +172,44 @@ function within(path: string, folder: string): boolean {
 }
 
 /** Builds the site from `source` into `out` (emptied first). */
-export async function buildSite({ source, out }: BuildOptions): Promise<BuildResult> {
+export async function buildSite({ source, out, mounts = {} }: BuildOptions): Promise<BuildResult> {
   const root = resolve(source);
   const files = await listFiles(root);
+  const mounted = new Map<string, Buffer>();
+  for (const [prefix, dir] of Object.entries(mounts)) {
+    if (!/^[a-z0-9][a-z0-9_-]*$/.test(prefix)) {
+      throw new Error(`build-site: the mount prefix ${prefix} is not one plain folder name`);
+    }
+    if (files.some((file) => file.startsWith(`${prefix}/`))) {
+      throw new Error(`build-site: the site has files under ${prefix}/, where ${dir} is mounted`);
+    }
+    const tree = await listFiles(resolve(dir)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+      throw new Error(
+        `build-site: nothing to mount at ${prefix}/: ${dir} does not exist (build it first)`,
+      );
+    });
+    if (!tree.includes('index.html')) {
+      throw new Error(`build-site: ${dir}, mounted at ${prefix}/, has no index.html`);
+    }
+    for (const file of tree) mounted.set(`${prefix}/${file}`, await readFile(join(dir, file)));
+  }
   const contents = new Map<string, Buffer>();
   for (const file of files) contents.set(file, await readFile(join(root, file)));
 
+  // The site may link into a mount (the landing page to /shop/), so both count for a reference.
   const folders = new Set<string>();
-  for (const file of files) {
+  for (const file of [...files, ...mounted.keys()]) {
     const segments = file.split('/');
     for (let i = 1; i < segments.length; i++) folders.add(segments.slice(0, i).join('/'));
   }
   // A reference may name a file, a folder with an index.html, or the root ('' is the root).
   const exists = (sitePath: string): boolean => {
     const bare = sitePath.replace(/\/+$/, '');
-    if (contents.has(bare)) return true;
+    const has = (file: string) => contents.has(file) || mounted.has(file);
+    if (has(bare)) return true;
     return (
-      (bare === '' || folders.has(bare)) &&
-      contents.has(bare === '' ? 'index.html' : `${bare}/index.html`)
+      (bare === '' || folders.has(bare)) && has(bare === '' ? 'index.html' : `${bare}/index.html`)
     );
   };
 
@@ -231,6 +257,8 @@ export async function buildSite({ source, out }: BuildOptions): Promise<BuildRes
     );
   }
 
+  for (const [file, bytes] of mounted) output.set(file, bytes);
+
   const target_ = resolve(out);
   if (within(target_, root) || within(root, target_)) {
     throw new Error(`build-site: the output ${target_} and the source ${root} must not overlap`);
@@ -248,11 +276,23 @@ export async function buildSite({ source, out }: BuildOptions): Promise<BuildRes
 if (import.meta.main) {
   const here = dirname(fileURLToPath(import.meta.url));
   const { values } = parseArgs({
-    options: { source: { type: 'string' }, out: { type: 'string' } },
+    options: {
+      source: { type: 'string' },
+      out: { type: 'string' },
+      mount: { type: 'string', multiple: true },
+    },
+    strict: true,
   });
   const source = values.source ?? join(here, '..', 'site');
   const out = values.out ?? join(here, '..', 'dist', 'site');
-  const result = await buildSite({ source, out });
+  const mounts = Object.fromEntries(
+    (values.mount ?? []).map((spec) => {
+      const at = spec.indexOf('=');
+      if (at < 1) throw new Error(`build-site: --mount ${spec}: expected PREFIX=DIR`);
+      return [spec.slice(0, at), resolve(spec.slice(at + 1))];
+    }),
+  );
+  const result = await buildSite({ source, out, mounts });
   const count = Object.keys(result.assets).length;
   console.log(
     `build-site: ${result.files.length} files into ${out}, ${count} assets fingerprinted`,

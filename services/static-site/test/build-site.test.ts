@@ -57,16 +57,27 @@ async function localReferences(out: string, files: string[]) {
   return refs;
 }
 
+/** A stand-in for the storefront's own build, mounted at shop/ as the real build mounts it. */
+async function shopBuild(): Promise<Record<string, string>> {
+  const dir = join(scratch, 'shop-dist');
+  await writeTree(dir, {
+    'index.html': '<script type="module" src="/shop/assets/index.0123abcd.js"></script>',
+    'assets/index.0123abcd.js': 'console.log("shop")',
+  });
+  return { shop: dir };
+}
+
 describe('build-site on the landing page', () => {
   test('every asset gets its content hash in its name, and nothing else is renamed', async () => {
     const out = join(scratch, 'out');
-    const result = await buildSite({ source: SITE, out });
+    const result = await buildSite({ source: SITE, out, mounts: await shopBuild() });
     const written = await filesUnder(out);
     expect(written).toEqual(result.files);
     expect(written).toEqual(
       expect.arrayContaining(['index.html', '404.html', 'favicon.svg', 'robots.txt']),
     );
 
+    expect(written).toEqual(expect.arrayContaining(['shop/index.html']));
     const assets = written.filter((file) => file.startsWith('assets/'));
     expect(assets.length).toBeGreaterThanOrEqual(3);
     for (const file of assets) {
@@ -80,7 +91,7 @@ describe('build-site on the landing page', () => {
 
   test('the HTML and CSS refer to the fingerprinted names, and every local reference resolves', async () => {
     const out = join(scratch, 'out');
-    const { files } = await buildSite({ source: SITE, out });
+    const { files } = await buildSite({ source: SITE, out, mounts: await shopBuild() });
     const index = await readFile(join(out, 'index.html'), 'utf8');
     expect(index).toMatch(/href="\/assets\/site\.[0-9a-f]{8}\.css"/);
     expect(index).toMatch(/src="\/assets\/site\.[0-9a-f]{8}\.js"/);
@@ -98,8 +109,9 @@ describe('build-site on the landing page', () => {
   });
 
   test('two builds of the same tree are byte for byte the same', async () => {
-    const first = await buildSite({ source: SITE, out: join(scratch, 'one') });
-    const second = await buildSite({ source: SITE, out: join(scratch, 'two') });
+    const mounts = await shopBuild();
+    const first = await buildSite({ source: SITE, out: join(scratch, 'one'), mounts });
+    const second = await buildSite({ source: SITE, out: join(scratch, 'two'), mounts });
     expect(second).toEqual(first);
     for (const file of first.files) {
       const [a, b] = await Promise.all([
@@ -166,6 +178,45 @@ describe('build-site on a tree of its own', () => {
     await writeTree(source, { 'index.html': html });
     await buildSite({ source, out: join(scratch, 'out') });
     expect(await readFile(join(scratch, 'out', 'index.html'), 'utf8')).toBe(html);
+  });
+
+  test('a mount is copied unchanged under its prefix, and the site may link into it', async () => {
+    const source = join(scratch, 'src');
+    await writeTree(source, { 'index.html': '<a href="/shop/">shop</a>', 'assets/a.css': 'a{}' });
+    const mounts = await shopBuild();
+    const out = join(scratch, 'out');
+    const { files, assets } = await buildSite({ source, out, mounts });
+    expect(files).toEqual([
+      'assets/a.5f546eb4.css',
+      'index.html',
+      'shop/assets/index.0123abcd.js',
+      'shop/index.html',
+    ]);
+    expect(Object.keys(assets)).toEqual(['assets/a.css']);
+    for (const file of ['index.html', 'assets/index.0123abcd.js']) {
+      expect(await readFile(join(out, 'shop', file), 'utf8')).toBe(
+        await readFile(join(mounts.shop as string, file), 'utf8'),
+      );
+    }
+  });
+
+  test('a mount that is missing, has no index.html or overlaps the site fails the build', async () => {
+    const source = join(scratch, 'src');
+    await writeTree(source, { 'index.html': 'hi', 'shop/old.html': 'old' });
+    const out = join(scratch, 'out');
+    await expect(
+      buildSite({ source, out, mounts: { app: join(scratch, 'nowhere') } }),
+    ).rejects.toThrow(/nothing to mount at app\/: .*does not exist \(build it first\)/);
+    await writeTree(join(scratch, 'bare'), { 'x.js': '' });
+    await expect(
+      buildSite({ source, out, mounts: { app: join(scratch, 'bare') } }),
+    ).rejects.toThrow(/has no index\.html/);
+    await expect(buildSite({ source, out, mounts: await shopBuild() })).rejects.toThrow(
+      /the site has files under shop\//,
+    );
+    await expect(buildSite({ source, out, mounts: { '../x': source } })).rejects.toThrow(
+      /not one plain folder name/,
+    );
   });
 
   test('a symbolic link in the source fails the build, and the output never overlaps it', async () => {

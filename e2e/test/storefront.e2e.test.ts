@@ -1,0 +1,177 @@
+// The shop in a real browser (Debian's chromium through playwright-core; never a downloaded
+// browser): one shopper's journey through all five quadrants on the target's one origin —
+// the catalog from static-site, the nearest pick-up point from geo, the basket kept across a
+// reload, a double-clicked "pay" that charges once, a receipt on uploads — and one trace-id
+// on every answer. Screenshots of the main screens go to .test-results/screenshots/, and to
+// docs/screenshots/ (the README's) with UPDATE_SCREENSHOTS=1.
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import shop from '../../services/transactions/seed/shop-accounts.json' with { type: 'json' };
+import { type Driver, selectTarget } from '../src/targets/index.ts';
+import { until } from '../src/wait.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const root = new URL('../../', import.meta.url);
+const shots = fileURLToPath(new URL('.test-results/screenshots/', root));
+const readmeShots = fileURLToPath(new URL('docs/screenshots/', root));
+
+interface Account {
+  id: string;
+  balance: number;
+  reference: string;
+}
+interface Transfer {
+  id: string;
+  fromAccountId: string;
+  toAccountId: string;
+  amount: number;
+}
+
+let driver: Driver;
+let origin: string;
+let browser: Browser;
+
+const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
+  const res = await fetch(`${origin}${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
+  if (!res.ok) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as T;
+};
+const account = async (reference: string) =>
+  (await api<{ accounts: Account[] }>(`/api/transactions/accounts?reference=${reference}`))
+    .accounts[0];
+
+/** Runs the shop seed (as `pnpm start` does) against the origin's transactions. */
+function seedThroughOrigin(): Promise<number | null> {
+  const entry = fileURLToPath(new URL('services/transactions/src/seed-shop.ts', root));
+  const child = spawn(process.execPath, ['--conditions=@quadrants/source', entry], {
+    env: { ...process.env, TRANSACTIONS_URL: `${origin}/api/transactions`, LOG_LEVEL: 'warn' },
+    stdio: 'inherit',
+  });
+  return new Promise((resolve) => child.once('exit', resolve));
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(shots, { recursive: true });
+  const file = `${shots}${name}.png`;
+  await page.screenshot({ path: file, fullPage: true });
+  if (process.env.UPDATE_SCREENSHOTS === '1') {
+    await mkdir(readmeShots, { recursive: true });
+    await copyFile(file, `${readmeShots}${name}.png`);
+  }
+}
+
+beforeAll(async () => {
+  driver = selectTarget().driver(inject('targetState'));
+  origin = await driver.shopOrigin();
+  // local: nothing has seeded this worker's database, so the test runs the seed `pnpm start`
+  // runs; compose and kind: their own one-shot / Job has, or soon will.
+  if (inject('target') === 'local') expect(await seedThroughOrigin()).toBe(0);
+  await until('the shop seed', async () => (await account(shop.shop.reference)) && true);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-background-networking'],
+    timeout: 120_000,
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await driver?.close();
+});
+
+describe(`the shop in a browser on the ${inject('target')} target`, () => {
+  test('one journey: catalog, nearest store, basket across a reload, a double-clicked pay that charges once, a receipt', async () => {
+    // Grace's balance covers two of anything the shop sells (and she is no other test's).
+    const shopper = shop.shoppers.find((s) => s.reference === 'shop:grace');
+    if (!shopper) throw new Error('no shop:grace in the seed');
+    const payer = await account(shopper.reference);
+    const till = await account(shop.shop.reference);
+    if (!payer || !till) throw new Error('the seed made no accounts');
+
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    const traceIds = new Set<string>();
+    const failures: string[] = [];
+    page.on('response', (response) => {
+      const url = new URL(response.url());
+      if (!url.pathname.startsWith('/api/')) return;
+      const traceId = response.headers().traceparent?.split('-')[1];
+      if (traceId) traceIds.add(traceId);
+      if (response.status() >= 500) failures.push(`${response.status()} ${url.pathname}`);
+    });
+    page.on('pageerror', (error) => failures.push(`page error: ${error.message}`));
+
+    await page.goto(`${origin}/shop/`);
+    // B′: the catalog, from the bucket through static-site
+    await expect.poll(() => page.getByTestId('catalog').locator('li').count()).toBeGreaterThan(3);
+    // A: the shopper's balance
+    await page.getByTestId('shopper').selectOption(shopper.reference);
+    await expect.poll(() => page.getByTestId('balance').textContent()).toMatch(/\d/);
+    // C: the nearest pick-up point to an MGRS reference in Warsaw
+    await page.getByTestId('mgrs').fill('34UDC9526987075');
+    await page.getByTestId('mgrs-submit').click();
+    await expect.poll(() => page.getByTestId('nearest').textContent()).toMatch(/Warsaw/);
+    await screenshot(page, 'shop-catalog');
+
+    // D: two products in the basket, and the basket again after a reload
+    const adds = page.locator('[data-testid^="add-"]');
+    await adds.nth(0).click();
+    await expect.poll(() => page.locator('[data-testid^="line-"]').count()).toBe(1);
+    await adds.nth(1).click();
+    await expect.poll(() => page.locator('[data-testid^="line-"]').count()).toBe(2);
+    const total = await page.getByTestId('basket-total').textContent();
+    await page.reload();
+    await expect.poll(() => page.locator('[data-testid^="line-"]').count()).toBe(2);
+    expect(await page.getByTestId('basket-total').textContent()).toBe(total);
+    await screenshot(page, 'shop-basket');
+
+    // A: pay, double-clicked — one transfer, one debit
+    await page.getByTestId('shopper').selectOption(shopper.reference);
+    await page.getByTestId('pay').dblclick();
+    await expect.poll(() => page.getByTestId('confirmation').isVisible()).toBe(true);
+    await expect
+      .poll(() => page.getByTestId('transfer-id').textContent())
+      .toMatch(/^[0-9a-f-]{36}$/);
+    const transferId = (await page.getByTestId('transfer-id').textContent()) ?? '';
+    const transfers = await api<{ transfers: Transfer[] }>(
+      `/api/transactions/transfers?accountId=${payer.id}&limit=50`,
+    );
+    const mine = transfers.transfers.filter((t) => t.toAccountId === till.id);
+    expect(mine.map((t) => t.id)).toEqual([transferId]);
+    const after = await account(shopper.reference);
+    expect(after?.balance).toBe(payer.balance - (mine[0]?.amount ?? Number.NaN));
+
+    // B: a receipt on uploads
+    await page.getByTestId('receipt-file').setInputFiles({
+      name: 'receipt.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from(`receipt for ${transferId}\n`),
+    });
+    await page.getByTestId('receipt-upload').click();
+    await expect.poll(() => page.getByTestId('receipt-result').textContent()).toMatch(/Stored as/);
+    await screenshot(page, 'shop-confirmation');
+
+    // One trace: the order's trace-id is the one every service answered the journey with.
+    const orderTrace = await page.getByTestId('order-trace-id').textContent();
+    expect(orderTrace).toMatch(/^[0-9a-f]{32}$/);
+    expect(traceIds.has(orderTrace ?? '')).toBe(true);
+    expect(failures).toEqual([]);
+    await context.close();
+  });
+
+  test('a basket is the same in a new tab of the same browser', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    await page.goto(`${origin}/shop/`);
+    await page.locator('[data-testid^="add-"]').first().click();
+    await expect.poll(() => page.locator('[data-testid^="line-"]').count()).toBe(1);
+    const other = await context.newPage();
+    await other.goto(`${origin}/shop/`);
+    await expect.poll(() => other.locator('[data-testid^="line-"]').count()).toBe(1);
+    await context.close();
+  });
+});
