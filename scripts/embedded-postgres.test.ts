@@ -95,6 +95,36 @@ describe('startEmbeddedPostgres', () => {
   );
 
   test(
+    'gives each connection a fresh session: no prepared statement, setting or lock of the one before',
+    async () => {
+      const postgres = await started(await aDataDir());
+      const first = await aClient(postgres.url);
+      // What a pool's connection leaves in the session: pg's named statements, a setting, a lock.
+      await first.query({ name: 'claim-key', text: 'SELECT $1::int AS n', values: [1] });
+      await first.query("SET application_name = 'first'");
+      await first.query('SELECT pg_advisory_lock(42)');
+      await first.end();
+
+      // The pool's replacement, after its idle timeout: the same statement name prepares again.
+      const second = await aClient(postgres.url);
+      const { rows } = await second.query({
+        name: 'claim-key',
+        text: 'SELECT $1::int AS n',
+        values: [2],
+      });
+      expect(rows).toEqual([{ n: 2 }]);
+      expect((await second.query('SHOW application_name')).rows[0].application_name).not.toBe(
+        'first',
+      );
+      const locks = await second.query(
+        "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'",
+      );
+      expect(locks.rows).toEqual([{ n: 0 }]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
     'serves one connection at a time: another answers 53300 until the first has closed',
     async () => {
       const postgres = await started(await aDataDir());

@@ -10,7 +10,10 @@
 // again) and its unnamed prepared statement, which another client's query can replace between
 // a Parse and its Execute. So this serves one connection at a time, and refuses a second with
 // PostgreSQL's own "too many connections" error (SQLSTATE 53300, which transactions answers as
-// a 503) and a message saying why, rather than a dropped socket.
+// a 503) and a message saying why, rather than a dropped socket. And one after another they
+// would still share it: between two connections the session is reset (DISCARD ALL), as a new
+// backend would start, so a pool's new connection never finds the named prepared statements,
+// settings or advisory locks of the one it replaced.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -69,7 +72,13 @@ export async function startEmbeddedPostgres(
     inner = server;
     await server.start();
     const innerPort = Number(server.getServerConn().split(':').at(-1));
-    const gate = await listen(createGate(innerPort), options.port ?? 0);
+    const reset = async () => {
+      // pglite-socket's own rollback of a transaction the connection left open comes first.
+      await until(() => server.getStats().activeConnections === 0, 5_000);
+      if (database.isInTransaction()) await database.exec('ROLLBACK');
+      await database.exec('DISCARD ALL');
+    };
+    const gate = await listen(createGate(innerPort, reset), options.port ?? 0);
     const close = once(async () => {
       await gate.close();
       // pglite-socket rolls back a transaction left open by a connection that closed, in a
@@ -154,9 +163,9 @@ function isRunning(pid: number): boolean {
 
 /**
  * The server clients connect to: it forwards one connection at a time to PGlite's socket
- * server on `innerPort` and refuses the others as PostgreSQL would.
+ * server on `innerPort` and refuses the others as PostgreSQL would; `reset` runs between two.
  */
-function createGate(innerPort: number): Server {
+function createGate(innerPort: number, reset: () => Promise<void>): Server {
   let current: { client: Socket; free: Promise<void> } | undefined;
   return createServer(async (client) => {
     // A connection that is closing frees its place in a moment (a pool replacing its
@@ -171,8 +180,12 @@ function createGate(innerPort: number): Server {
     const closed = () => {
       // The place frees once both sides are gone, so PGlite never sees two connections.
       if (--open > 0) return;
-      if (current?.client === client) current = undefined;
-      free.resolve();
+      void reset()
+        .catch(() => {}) // a database closing under it; the next connection fails on its own
+        .finally(() => {
+          if (current?.client === client) current = undefined;
+          free.resolve();
+        });
     };
     const end = () => {
       client.destroy();
