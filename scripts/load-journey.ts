@@ -224,13 +224,9 @@ const read = {
     if (typeof subtotal !== 'number') throw new Error('no subtotal');
     return subtotal;
   },
-  /**
-   * The first account found. The storefront reads `{items: [...]}`; transactions answered
-   * `{accounts: [...]}` while the endpoint was new; either is taken.
-   */
+  /** The account found by its reference: GET /accounts?reference= answers `{accounts: [...]}`. */
   accountId(body: unknown): string {
-    const found = body as { items?: unknown; accounts?: unknown } | null;
-    const list = found?.items ?? found?.accounts;
+    const list = (body as { accounts?: unknown } | null)?.accounts;
     const first: unknown = Array.isArray(list) ? list[0] : undefined;
     if (first === undefined) throw new Error('no such account (is the shop seeded?)');
     return read.id(first);

@@ -362,7 +362,7 @@ async function aStandInOrigin(options: { failAccounts?: boolean } = {}) {
       if (options.failAccounts) return problem(res, 500, 'internal');
       const reference = url.searchParams.get('reference') ?? '';
       return json(res, 200, {
-        items: [
+        accounts: [
           { id: `acct-${reference}`, owner: reference, currency: 'EUR', balance: 1500, reference },
         ],
       });

@@ -4,7 +4,7 @@
 // the end, or on Ctrl-C, a summary of the run (load-stats.ts); --json adds it as JSON on the
 // last line. Exit 0 when the run finished, whatever it counted, unless --max-error-rate is given
 // and exceeded (1); 2 for a usage error. The flags and their bounds are in load-options.ts.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -27,17 +27,10 @@ if (options.help) {
   process.exit(0);
 }
 
-// The shop's references: the seed's file where the transactions service keeps it, else the copy
-// the storefront was first built with.
-const accountFiles = [
-  '../services/transactions/seed/shop-accounts.json',
-  '../apps/storefront/src/shop-accounts.json',
-].map((path) => fileURLToPath(new URL(path, import.meta.url)));
-const accountFile = accountFiles.find((path) => existsSync(path));
-if (!accountFile) {
-  say(`no shop accounts: none of ${accountFiles.join(', ')} exists`);
-  process.exit(1);
-}
+// The shop's references: the file the transactions seed creates the accounts from.
+const accountFile = fileURLToPath(
+  new URL('../services/transactions/seed/shop-accounts.json', import.meta.url),
+);
 const accounts = JSON.parse(readFileSync(accountFile, 'utf8')) as ShopAccounts;
 
 /** The share of paid checkouts that upload a receipt, as some shoppers do. */
