@@ -5,7 +5,9 @@
 // on every answer. Screenshots of the main screens go to .test-results/screenshots/, and to
 // docs/screenshots/ (the README's) with UPDATE_SCREENSHOTS=1.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -17,6 +19,33 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const root = new URL('../../', import.meta.url);
 const shots = fileURLToPath(new URL('.test-results/screenshots/', root));
 const readmeShots = fileURLToPath(new URL('docs/screenshots/', root));
+/** axe-core, the accessibility engine, run inside the page. */
+const axeSource = readFileSync(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/** The page's WCAG 2.1 A and AA violations (contrast, labels, names, roles), as axe finds them. */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  // Evaluated by the browser's debugger protocol, which the page's CSP (script-src 'self')
+  // rightly does not let a <script> tag do.
+  await page.evaluate(axeSource);
+  // A string, run in the page: this file is compiled without the DOM's types.
+  const violations = (await page.evaluate(`axe
+    .run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+    .then((result) => result.violations)`)) as AxeViolation[];
+  return violations.map(
+    (v) =>
+      `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
+}
 
 interface Account {
   id: string;
@@ -159,6 +188,39 @@ describe(`the shop in a browser on the ${inject('target')} target`, () => {
     expect(orderTrace).toMatch(/^[0-9a-f]{32}$/);
     expect(traceIds.has(orderTrace ?? '')).toBe(true);
     expect(failures).toEqual([]);
+    await context.close();
+  });
+
+  test('on a phone, by keyboard alone, with no WCAG 2.1 AA violation that axe finds', async () => {
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    await page.goto(`${origin}/shop/`);
+    await expect.poll(() => page.getByTestId('catalog').locator('li').count()).toBeGreaterThan(3);
+    await expect.poll(() => page.getByTestId('balance').textContent()).toMatch(/\d/);
+    // Nothing wider than the screen: no sideways scrolling on a phone.
+    const overflow = (await page.evaluate(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    )) as number;
+    expect(overflow).toBeLessThanOrEqual(0);
+    // The keyboard reaches the first "Add to basket" and Enter adds the product.
+    const add = page.locator('[data-testid^="add-"]').first();
+    let reached = false;
+    for (let i = 0; i < 30 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate("document.activeElement?.getAttribute('data-testid')");
+      reached = focused === (await add.getAttribute('data-testid'));
+    }
+    expect(reached).toBe(true);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('[data-testid^="line-"]').count()).toBe(1);
+    await screenshot(page, 'shop-phone');
+    expect(await accessibilityViolations(page)).toEqual([]);
     await context.close();
   });
 

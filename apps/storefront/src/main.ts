@@ -1,4 +1,6 @@
 import './style.css';
+// The same file the transactions seed creates the accounts from.
+import accounts from '../../../services/transactions/seed/shop-accounts.json';
 import { call, HttpError, json } from './api.ts';
 import {
   checkoutKey,
@@ -12,8 +14,6 @@ import {
   nearest,
   type Store,
 } from './lib.ts';
-// The same file the transactions seed creates the accounts from.
-import accounts from '../../../services/transactions/seed/shop-accounts.json';
 
 interface Product {
   sku: string;
@@ -102,7 +102,8 @@ async function loadCatalog(): Promise<void> {
       const b = document.createElement('button');
       b.type = 'button';
       b.textContent = 'Add to basket';
-      b.setAttribute('aria-label', `Add ${p.name} to basket`);
+      // The visible text first (WCAG 2.5.3, label in name), then which product.
+      b.setAttribute('aria-label', `Add to basket: ${p.name}`);
       b.dataset.testid = `add-${p.sku}`;
       b.addEventListener('click', () => void add(p, b));
       li.append(img, h, d, price, b);
