@@ -4,16 +4,14 @@
 // reload, a double-clicked "pay" that charges once, a receipt on uploads — and one trace-id
 // on every answer. Screenshots of the main screens go to .test-results/screenshots/, and to
 // docs/screenshots/ (the README's) with UPDATE_SCREENSHOTS=1.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import shop from '../../services/transactions/seed/shop-accounts.json' with { type: 'json' };
+import { shop, shopSeeded } from '../src/shop.ts';
 import { type Driver, selectTarget } from '../src/targets/index.ts';
-import { until } from '../src/wait.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const root = new URL('../../', import.meta.url);
@@ -72,16 +70,6 @@ const account = async (reference: string) =>
   (await api<{ accounts: Account[] }>(`/api/transactions/accounts?reference=${reference}`))
     .accounts[0];
 
-/** Runs the shop seed (as `pnpm start` does) against the origin's transactions. */
-function seedThroughOrigin(): Promise<number | null> {
-  const entry = fileURLToPath(new URL('services/transactions/src/seed-shop.ts', root));
-  const child = spawn(process.execPath, ['--conditions=@quadrants/source', entry], {
-    env: { ...process.env, TRANSACTIONS_URL: `${origin}/api/transactions`, LOG_LEVEL: 'warn' },
-    stdio: 'inherit',
-  });
-  return new Promise((resolve) => child.once('exit', resolve));
-}
-
 async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(shots, { recursive: true });
   const file = `${shots}${name}.png`;
@@ -95,10 +83,7 @@ async function screenshot(page: Page, name: string): Promise<void> {
 beforeAll(async () => {
   driver = selectTarget().driver(inject('targetState'));
   origin = await driver.shopOrigin();
-  // local: nothing has seeded this worker's database, so the test runs the seed `pnpm start`
-  // runs; compose and kind: their own one-shot / Job has, or soon will.
-  if (inject('target') === 'local') expect(await seedThroughOrigin()).toBe(0);
-  await until('the shop seed', async () => (await account(shop.shop.reference)) && true);
+  await shopSeeded(origin, inject('target'));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-background-networking'],
