@@ -24,6 +24,7 @@ import {
   Service,
   ServiceAccount,
 } from 'kubernetes-models/v1';
+import { checkCrdObject, crdKinds } from './gateway.ts';
 import { isRecord, type K8sObject, type Problem, refOf, type Violation } from './manifest.ts';
 
 /**
@@ -123,16 +124,20 @@ const modelByType = new Map(
  * server's strict field validation (kubectl's default) rejects.
  */
 export function checkSchema(objects: readonly K8sObject[]): Violation[] {
-  return objects.flatMap((object) => validateOne(object));
+  return objects.flatMap((object) => validateOne(object, objects));
 }
 
-function validateOne(object: K8sObject): Violation[] {
+function validateOne(object: K8sObject, all: readonly K8sObject[]): Violation[] {
   const violation = (path: string, message: string): Violation => ({
     check: 'schema',
     object: refOf(object),
     path,
     message,
   });
+  // The Gateway API's and Envoy Gateway's kinds (CRDs): a structural check of their own.
+  if (crdKinds.has(`${object.apiVersion}/${object.kind}`)) {
+    return checkCrdObject(object, all).map(([path, message]) => violation(path, message));
+  }
   const entry = modelByType.get(`${object.apiVersion}/${object.kind}`);
   if (entry === undefined) {
     return [

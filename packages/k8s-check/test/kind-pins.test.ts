@@ -43,7 +43,12 @@ const versionParts = (version: string) => version.replace(/^v/, '').split('.').m
 describe('the kind pins', () => {
   test('every version is exact and every checksum a SHA-256', async () => {
     const versions = await kindVersions();
-    for (const key of ['KUBERNETES_VERSION', 'KIND_VERSION', 'KUBECTL_VERSION']) {
+    for (const key of [
+      'KUBERNETES_VERSION',
+      'KIND_VERSION',
+      'KUBECTL_VERSION',
+      'ENVOY_GATEWAY_VERSION',
+    ]) {
       expect(versions[key], key).toMatch(/^v\d+\.\d+\.\d+$/);
     }
     const checksums = Object.keys(versions).filter((key) => key.includes('_SHA256_'));
@@ -131,7 +136,8 @@ describe('the shared directory behind the ReadWriteMany class', () => {
 
 describe('the host ports', () => {
   test("every NodePort of the kind overlay is mapped to the same port on the host's loopback", async () => {
-    const nodePorts = (await renderRealOverlay('kind'))
+    const objects = await renderRealOverlay('kind');
+    const nodePorts = objects
       .filter((object) => object.kind === 'Service')
       .flatMap((service) => {
         const spec = isRecord(service.spec) ? service.spec : {};
@@ -139,6 +145,18 @@ describe('the host ports', () => {
         return spec.type === 'NodePort' ? ports.map((p: { nodePort?: number }) => p.nodePort) : [];
       });
     expect(nodePorts.length).toBeGreaterThan(0);
+    // The one origin's port is a NodePort too, but of a Service the render has none of: Envoy
+    // Gateway's controller makes the proxy's Service (in envoy-gateway-system) from the
+    // EnvoyProxy, whose patch fixes its node port. It is the one port allowed in the mappings
+    // without a Service, and it must be 30080, where e2e's kind target (gatewayUrl) looks.
+    const envoyProxy = objects.find((object) => object.kind === 'EnvoyProxy');
+    const patchedPorts: { nodePort?: number }[] =
+      // biome-ignore lint/suspicious/noExplicitAny: a path into a checked object, for a test
+      (envoyProxy as any)?.spec?.provider?.kubernetes?.envoyService?.patch?.value?.spec?.ports ??
+      [];
+    const oneOrigin = patchedPorts.map((port) => port.nodePort);
+    expect(oneOrigin).toEqual([30080]);
+    nodePorts.push(...oneOrigin);
     const mappings = (await kindCluster()).nodes.flatMap((node) => node.extraPortMappings ?? []);
     expect(mappings.map((m) => m.containerPort).sort()).toEqual(nodePorts.sort());
     for (const mapping of mappings) {

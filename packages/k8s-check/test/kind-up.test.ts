@@ -272,7 +272,8 @@ describe('scripts/kind-up', () => {
   test('refuses to reuse a cluster without the port mappings kind-cluster.yaml asks for', async () => {
     const run = await kindUp({ STUB_CLUSTERS: 'quadrants', STUB_PUBLISHED: '' });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/does not map 127\.0\.0\.1:30084 to its node port 30084/);
+    // The first mapping kind-cluster.yaml lists: the one origin's.
+    expect(run.stderr).toMatch(/does not map 127\.0\.0\.1:30080 to its node port 30080/);
   });
 
   describe('uploads: the shared directory behind its ReadWriteMany class', () => {
@@ -364,11 +365,15 @@ describe('scripts/kind-up', () => {
       expect.stringMatching(/^kind load image-archive \S+ --name quadrants$/),
     );
     expect(run.calls.some((call) => call.startsWith('kind load docker-image'))).toBe(false);
-    // Namespaces first, then the dry run, and nothing else applied after the refusal.
+    // Envoy Gateway's release (its CRDs), the namespaces, then the dry run, and nothing else
+    // applied after the refusal.
     const applies = run.calls.filter((call) =>
       call.startsWith('kubectl --context kind-quadrants apply'),
     );
     expect(applies).toEqual([
+      expect.stringMatching(
+        /apply --server-side --force-conflicts --filename https:\/\/github\.com\/envoyproxy\/gateway\/releases\/download\/v\d+\.\d+\.\d+\/install\.yaml$/,
+      ),
       expect.stringMatching(/--selector pod-security\.kubernetes\.io\/enforce$/),
       expect.stringMatching(/--dry-run=server$/),
     ]);
@@ -383,8 +388,9 @@ describe('scripts/kind-up', () => {
     const applies = run.calls.filter((call) =>
       call.startsWith('kubectl --context kind-quadrants apply'),
     );
-    expect(applies).toHaveLength(3);
-    expect(applies[2]).toMatch(/apply --filename \S+overlay\.yaml$/);
+    expect(applies).toHaveLength(4);
+    expect(applies[0]).toMatch(/--server-side --force-conflicts --filename \S+\/install\.yaml$/);
+    expect(applies[3]).toMatch(/apply --filename \S+overlay\.yaml$/);
   });
 
   describe('transactions: its Secret, its migration Job and its PostgreSQL', () => {
