@@ -223,7 +223,6 @@ async function perform(row: SurvivalRow, fault: Fault): Promise<void> {
 
 /** Why this cell cannot run here, if it cannot. */
 function cannot(row: SurvivalRow, fault: Fault): string | undefined {
-  if (row.expected[fault] === 'n/a') return 'no such fault for this quadrant';
   const service = driver.unsupported(row.service, 'service');
   if (service) return service;
   if (fault === 'restart the store' || row.variant) return driver.unsupported(row.service, 'store');
@@ -303,14 +302,19 @@ describe(`the survival matrix on the ${target} target`, () => {
         });
       }
       for (const fault of FAULTS) {
+        // A fault with no meaning for this quadrant is a cell of the table, not a test.
+        if (row.expected[fault] === 'n/a') {
+          observed.set(row.name, { ...observed.get(row.name), [fault]: 'n/a' });
+          continue;
+        }
         test(`${fault}: ${row.expected[fault]}`, async (context: TestContext) => {
           const reason = cannot(row, fault);
           if (reason) {
             observed.set(row.name, {
               ...observed.get(row.name),
-              [fault]: row.expected[fault] === 'n/a' ? 'n/a' : 'not run',
+              [fault]: 'not run',
             });
-            if (row.expected[fault] !== 'n/a' && process.env.CI === 'true') {
+            if (process.env.CI === 'true') {
               throw new Error(`${reason} (under CI=true this fails)`);
             }
             return context.skip(reason);
