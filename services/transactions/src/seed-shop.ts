@@ -4,7 +4,13 @@
 // is found by its unique reference, and a second create of one answers 409
 // account_reference_taken. Until the API answers (it may start with everything else) each
 // account is retried with capped exponential backoff.
-import { ConfigError, createLogger, intVar, loadConfig } from '@quadrants/service-kit';
+import {
+  baseConfigShape,
+  ConfigError,
+  createLogger,
+  intVar,
+  loadConfig,
+} from '@quadrants/service-kit';
 import { z } from 'zod';
 import { loadShopAccounts, seedShopAccounts } from './seed/shop.ts';
 
@@ -13,7 +19,7 @@ const configShape = {
   TRANSACTIONS_URL: z.url({ protocol: /^https?$/ }),
   /** The whole run's budget, the API's first start included. */
   SEED_TIMEOUT_MS: intVar({ min: 1_000, max: 3_600_000 }).default(300_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: baseConfigShape.LOG_LEVEL,
 };
 
 let config: z.infer<z.ZodObject<typeof configShape>>;
