@@ -4,13 +4,10 @@
 // the end, or on Ctrl-C, a summary of the run (load-stats.ts); --json adds it as JSON on the
 // last line. Exit 0 when the run finished, whatever it counted, unless --max-error-rate is given
 // and exceeded (1); 2 for a usage error. The flags and their bounds are in load-options.ts.
-import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { runJourney, type ShopAccounts } from './load-journey.ts';
 import { type LoadOptions, parseLoadArgs, UsageError, usage } from './load-options.ts';
-import { formatSummary, formatWindow, LoadStats } from './load-stats.ts';
+import { accountFile, runLoad } from './load-run.ts';
+import { formatSummary, formatWindow } from './load-stats.ts';
 
 const say = (line: string) => console.error(`load: ${line}`);
 
@@ -26,15 +23,6 @@ if (options.help) {
   console.log(usage);
   process.exit(0);
 }
-
-// The shop's references: the file the transactions seed creates the accounts from.
-const accountFile = fileURLToPath(
-  new URL('../services/transactions/seed/shop-accounts.json', import.meta.url),
-);
-const accounts = JSON.parse(readFileSync(accountFile, 'utf8')) as ShopAccounts;
-
-/** The share of paid checkouts that upload a receipt, as some shoppers do. */
-const uploadShare = 0.2;
 
 const stop = new AbortController();
 // One Ctrl-C arrives twice (from the terminal, and forwarded by pnpm); either stops the run.
@@ -52,60 +40,15 @@ say(
     `${relative(process.cwd(), accountFile) || accountFile}. Ctrl-C stops early.`,
 );
 
-const start = performance.now();
-const stats = new LoadStats(o.origin, start);
-const inFlight = new Set<Promise<unknown>>();
-const context = {
-  origin: o.origin,
-  stats,
-  accounts,
+const summary = await runLoad({
+  ...o,
   signal: stop.signal,
-  timeoutMs: o.timeoutSeconds * 1000,
-  uploadShare,
-  random: Math.random,
-};
-
-const ticker = setInterval(() => {
-  console.log(formatWindow(stats.window(performance.now(), inFlight.size)));
-}, o.everySeconds * 1000);
-
-// Open model: arrival n is due at start + n / rate, whether or not the earlier ones are done, so
-// a slow system gets the same offered load (and shows it) instead of a politely smaller one.
-const end = start + o.durationSeconds * 1000;
-for (let n = 0; !stop.signal.aborted; n++) {
-  const due = start + (n * 1000) / o.rate;
-  if (due >= end) break;
-  const wait = due - performance.now();
-  if (wait > 0) await sleep(wait, undefined, { signal: stop.signal }).catch(() => undefined);
-  if (stop.signal.aborted) break;
-  if (inFlight.size >= o.concurrency) {
-    stats.journey('skipped');
-    continue;
-  }
-  stats.journey('started');
-  const journey = runJourney(context).then((how) => {
-    stats.journey(how);
-    inFlight.delete(journey);
-  });
-  inFlight.add(journey);
-}
-
-// The run lasts its duration even when the last journey was quick, so that req/s is per second.
-const rest = end - performance.now();
-if (rest > 0 && !stop.signal.aborted) {
-  await sleep(rest, undefined, { signal: stop.signal }).catch(() => undefined);
-}
-if (inFlight.size > 0 && !stop.signal.aborted) {
-  const journeys = inFlight.size === 1 ? 'journey' : 'journeys';
-  say(`${o.durationSeconds} s are up: waiting for the ${inFlight.size} ${journeys} in flight`);
-}
-await Promise.all(inFlight);
-clearInterval(ticker);
-
-const now = performance.now();
-const last = stats.window(now, 0);
-if (last.toSeconds - last.fromSeconds >= 0.5) console.log(formatWindow(last));
-const summary = stats.summary(now);
+  onWindow: (window) => console.log(formatWindow(window)),
+  onDrain(inFlight) {
+    const journeys = inFlight === 1 ? 'journey' : 'journeys';
+    say(`${o.durationSeconds} s are up: waiting for the ${inFlight} ${journeys} in flight`);
+  },
+});
 console.log(`\n${formatSummary(summary, o.concurrency)}`);
 const refused = summary.errorReasons.every(({ reason }) => reason.endsWith('ECONNREFUSED'));
 if (summary.requests > 0 && summary.errors === summary.requests && refused) {
