@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // The dashboard's test imports the service kit, from source as every package's tests do.
+  resolve: { conditions: ['@quadrants/source'] },
+  ssr: { resolve: { conditions: ['@quadrants/source'] } },
   test: {
     include: ['test/**/*.e2e.test.ts'],
     globalSetup: ['src/global-setup.ts'],

@@ -5,12 +5,9 @@
 // .test-results/survival-<target>.md). Each cell writes its own data first, so none depends on
 // another's order.
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, type TestContext, test } from 'vitest';
-import { s3ClientConfig } from '../../scripts/embedded-s3.ts';
 import type { Summary } from '../../scripts/load-stats.ts';
 import { shopSeeded } from '../src/shop.ts';
 import {
@@ -23,177 +20,12 @@ import {
 } from '../src/survival.ts';
 import { type Driver, selectTarget } from '../src/targets/index.ts';
 import { until } from '../src/wait.ts';
+import { writeWitness } from '../src/witness.ts';
 
 const target = inject('target');
 const driver: Driver = selectTarget().driver(inject('targetState'));
 const root = new URL('../../', import.meta.url);
 const observed = new Map<string, Partial<Record<Fault, Cell | string>>>();
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-async function call(url: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
-}
-async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
-  const res = await call(url, init);
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-const post = (body: unknown, key = randomUUID()): RequestInit => ({
-  method: 'POST',
-  headers: { 'content-type': 'application/json', 'idempotency-key': key },
-  body: JSON.stringify(body),
-});
-
-/** What a row writes before the fault, and how it tells, afterwards, whether that survived. */
-interface Probe {
-  write(url: string): Promise<{ during?: () => Promise<void>; check(url: string): Promise<Cell> }>;
-}
-
-const probes: Record<SurvivalRow['service'], Probe> = {
-  transactions: {
-    async write(url) {
-      const open = (owner: string) =>
-        json<{ id: string }>(
-          `${url}/accounts`,
-          post({ owner, currency: 'EUR', openingBalance: 10_000 }),
-        );
-      const [from, to] = [await open('survival from'), await open('survival to')];
-      const made: string[] = [];
-      for (let amount = 1; amount <= 5; amount++) {
-        made.push(
-          (
-            await json<{ id: string }>(
-              `${url}/transfers`,
-              post({ fromAccountId: from.id, toAccountId: to.id, amount }),
-            )
-          ).id,
-        );
-      }
-      // One more, sent as the fault begins and retried with the same key until it is answered.
-      const key = randomUUID();
-      const body = { fromAccountId: from.id, toAccountId: to.id, amount: 100 };
-      let retried: string | undefined;
-      let sendTo = url;
-      return {
-        async during() {
-          retried = await until(
-            'the retried transfer',
-            async () => {
-              const res = await call(`${sendTo}/transfers`, post(body, key)).catch(
-                async (error) => {
-                  // Sent to a replica that is gone: ask the balancer again (once it has them all).
-                  sendTo = await driver.balancedUrl('transactions');
-                  throw error;
-                },
-              );
-              if (res.status === 201) return ((await res.json()) as { id: string }).id;
-              // Not yet: thrown, so that a timeout names the last answer.
-              throw new Error(`POST /transfers answered ${res.status}: ${await res.text()}`);
-            },
-            { timeoutMs: 240_000, intervalMs: 500 },
-          );
-        },
-        async check(after) {
-          const page = await json<{ transfers: { id: string }[] }>(
-            `${after}/transfers?accountId=${from.id}&limit=50`,
-          );
-          const ids = page.transfers.map((t) => t.id).sort();
-          const a = await json<{ balance: number }>(`${after}/accounts/${from.id}`);
-          const b = await json<{ balance: number }>(`${after}/accounts/${to.id}`);
-          const exactlyOnce =
-            JSON.stringify(ids) === JSON.stringify([...made, retried].sort()) &&
-            a.balance === 10_000 - 115 &&
-            a.balance + b.balance === 20_000;
-          if (exactlyOnce) return 'kept';
-          return ids.length === 0
-            ? 'lost'
-            : (`changed: ${ids.length} transfers, ${a.balance}+${b.balance}` as Cell);
-        },
-      };
-    },
-  },
-  uploads: {
-    async write(url) {
-      // Text, which uploads accepts: 64 KiB of hex, unique to this cell.
-      const files = [1, 2, 3].map(() => Buffer.from(randomBytes(32 * 1024).toString('hex')));
-      for (const bytes of files) {
-        const form = new FormData();
-        form.append(
-          'file',
-          new Blob([new Uint8Array(bytes)], { type: 'text/plain' }),
-          'survival.txt',
-        );
-        const res = await call(`${url}/uploads`, { method: 'POST', body: form });
-        if (res.status !== 201) throw new Error(`upload: ${res.status} ${await res.text()}`);
-      }
-      return {
-        async check(after) {
-          let kept = 0;
-          for (const bytes of files) {
-            const res = await call(`${after}/uploads/${sha256(bytes)}`);
-            if (res.ok && Buffer.from(await res.arrayBuffer()).equals(bytes)) kept++;
-          }
-          return kept === files.length ? 'kept' : kept === 0 ? 'lost' : (`${kept} of 3` as Cell);
-        },
-      };
-    },
-  },
-  'static-site': {
-    async write() {
-      return {
-        async check(after) {
-          const access = await driver.objectStore('static-site');
-          const s3 = new S3Client({ ...s3ClientConfig(access), maxAttempts: 3 });
-          try {
-            const object = await s3.send(
-              new GetObjectCommand({ Bucket: access.bucket, Key: `${access.prefix}index.html` }),
-            );
-            const inBucket = Buffer.from((await object.Body?.transformToByteArray()) ?? []);
-            const served = await call(`${after}/index.html`, {
-              headers: { 'accept-encoding': 'identity' },
-            });
-            if (!served.ok) return 'lost';
-            return Buffer.from(await served.arrayBuffer()).equals(inBucket)
-              ? 'kept'
-              : ('differs' as Cell);
-          } finally {
-            s3.destroy();
-          }
-        },
-      };
-    },
-  },
-  geo: {
-    async write(url) {
-      const path = '/convert?from=latlon&lat=52.2297&lon=21.0122&to=mgrs,utm';
-      const before = await json<unknown>(`${url}${path}`);
-      return {
-        async check(after) {
-          const now = await json<unknown>(`${after}${path}`);
-          return JSON.stringify(now) === JSON.stringify(before) ? 'kept' : ('differs' as Cell);
-        },
-      };
-    },
-  },
-  basket: {
-    async write(url) {
-      const basket = await json<{ id: string }>(`${url}/baskets`, { method: 'POST' });
-      await json(
-        `${url}/baskets/${basket.id}/lines`,
-        post({ sku: 'MUG-BLUE', quantity: 2, unitPrice: 1250, currency: 'EUR' }),
-      );
-      return {
-        async check(after) {
-          const res = await call(`${after}/baskets/${basket.id}`);
-          if (res.status === 404) return 'lost';
-          const body = (await res.json()) as { itemCount?: number };
-          return res.ok && body.itemCount === 2 ? 'kept' : (`answered ${res.status}` as Cell);
-        },
-      };
-    },
-  },
-};
-
 /** Performs `fault` on `row`'s service; resolves once every replica is ready again. */
 async function perform(row: SurvivalRow, fault: Fault): Promise<void> {
   const { service } = row;
@@ -321,18 +153,18 @@ describe(`the survival matrix on the ${target} target`, () => {
           }
           // Through the load balancer, as users reach it: a dead replica leaves its rotation.
           const url = await driver.balancedUrl(row.service);
-          const written = await probes[row.service].write(url);
-          await Promise.all([perform(row, fault), written.during?.()]);
+          const witness = await writeWitness(row.service, url, driver);
+          await Promise.all([perform(row, fault), witness.during?.()]);
           const after = await driver.balancedUrl(row.service);
           // Ready is not yet reachable through every hop: a few tries before a verdict.
           const cell = await until(
             `${row.name} after "${fault}"`,
             async () => {
-              const seen = await written.check(after);
-              return seen === row.expected[fault] ? seen : undefined;
+              const { cell } = await witness.check(after);
+              return cell === row.expected[fault] ? cell : undefined;
             },
             { timeoutMs: 30_000, intervalMs: 1_000 },
-          ).catch(() => written.check(after));
+          ).catch(async () => (await witness.check(after)).cell);
           observed.set(row.name, { ...observed.get(row.name), [fault]: cell });
           expect(cell).toBe(row.expected[fault]);
         });
