@@ -139,6 +139,12 @@ export function createBoard(options: BoardOptions) {
   let inFlight: Promise<unknown> | undefined;
 
   for (const row of SURVIVAL) {
+    // A fault with no meaning for the row is a cell of the table from the start, as in the test.
+    for (const fault of FAULTS) {
+      if (row.expected[fault] === 'n/a') {
+        observed.set(row.name, { ...observed.get(row.name), [fault]: 'n/a' });
+      }
+    }
     views.set(rowKey(row), {
       name: row.name,
       service: row.service,
@@ -199,7 +205,11 @@ export function createBoard(options: BoardOptions) {
     }));
     rowView.store =
       seen.find((s) => s.checks !== '')?.checks ||
-      (replicas.length === 0 ? 'no replica to ask' : 'no replica answered');
+      (replicas.length === 0
+        ? 'no replica to ask'
+        : seen.some((s) => s.ready)
+          ? 'ready, with no dependency to check'
+          : 'no replica answered');
     const current = witnesses.get(rowKey(row));
     if (!current) return;
     try {

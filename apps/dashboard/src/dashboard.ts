@@ -2,6 +2,7 @@
 // feeding it, and the HTTP server on 127.0.0.1. main.ts starts one for `pnpm demo`; the e2e
 // suite starts one over its own driver to drive the page with a browser.
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createHealth, createHttpServer, createMetrics, type Logger } from '@quadrants/service-kit';
 import type { Driver } from '../../../e2e/src/targets/index.ts';
 import { runLoad } from '../../../scripts/load-run.ts';
@@ -28,6 +29,9 @@ export interface Dashboard {
   board: Board;
   close(): Promise<void>;
 }
+
+/** How long each part may take to close: a journey's requests end at their 10-s timeout. */
+const CLOSE_MS = 15_000;
 
 /** The longest `pnpm demo` runs the load for: the load generator's own bound. */
 const LOAD_SECONDS = 3600;
@@ -77,7 +81,17 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     board,
     async close() {
       stopping.abort();
-      await Promise.all([load, board.stop(), http.close()]);
+      // Each part gets a bounded wait, and one that overruns is named rather than waited for.
+      const bounded = (name: string, part: Promise<unknown> | undefined) =>
+        Promise.race([
+          part,
+          sleep(CLOSE_MS).then(() => log.warn({ part: name }, 'did not close in time')),
+        ]);
+      await Promise.all([
+        bounded('the load generator', load),
+        bounded('the board', board.stop()),
+        bounded('the HTTP server', http.close()),
+      ]);
     },
   };
 }

@@ -57,6 +57,8 @@ export const STEPS: readonly Step[] = [
 
 export interface ScriptIo {
   say(line: string): void;
+  /** Whether `next` waits for a key (a terminal, and not --no-pause). */
+  interactive: boolean;
   /** Resolves on a key press; false when the presenter pressed q to stop. */
   next(): Promise<boolean>;
 }
@@ -72,7 +74,7 @@ export async function runScript(board: Board, io: ScriptIo, steps = STEPS): Prom
       io.say(`  skipped here: ${unsupported}`);
       continue;
     }
-    io.say('  press a key to go on (q stops)');
+    if (io.interactive) io.say('  press a key to go on (q stops)');
     if (!(await io.next())) break;
     const run = await board.startFault(step.row, step.fault).done;
     if (run.state === 'failed') {
@@ -95,6 +97,7 @@ export function terminalIo(options: { pause: boolean }): ScriptIo {
   const interactive = options.pause && stdin.isTTY === true;
   return {
     say: (line) => console.log(line),
+    interactive,
     async next() {
       if (!interactive) return true;
       stdin.setRawMode(true);
