@@ -1,4 +1,5 @@
 import { checkApiValidation } from './api-validation.ts';
+import { budgetedOverlays, checkBudget, reservationText, totalText } from './budget.ts';
 import {
   checkContract,
   overlayServices,
@@ -16,6 +17,8 @@ export interface Outcome {
   readonly check: string;
   readonly subject: string;
   readonly violations: readonly Violation[];
+  /** What the check counted for this subject, printed beside it (the budget's figures). */
+  readonly figures?: string;
 }
 
 /**
@@ -64,7 +67,7 @@ export function checkOverlay(overlay: string, objects: readonly K8sObject[]): Ou
       ],
     ]);
   }
-  return runs.flatMap(([check, subjects, violations]) => {
+  const outcomes = runs.flatMap(([check, subjects, violations]) => {
     // A violation about something not in the subject list (an unexpected workload) still counts.
     const all = [...new Set([...subjects, ...violations.map((v) => v.object)])];
     return all.map((subject) => ({
@@ -73,4 +76,25 @@ export function checkOverlay(overlay: string, objects: readonly K8sObject[]): Ou
       violations: violations.filter((v) => v.object === subject),
     }));
   });
+  return budgetedOverlays.has(overlay) ? [...outcomes, ...budgetOutcomes(objects)] : outcomes;
+}
+
+/** A line per thing that reserves requests, with its figures, then the total against the budget. */
+function budgetOutcomes(objects: readonly K8sObject[]): Outcome[] {
+  const { reservations, total, violations } = checkBudget(objects);
+  const of = (subject: string) => violations.filter((v) => v.object === subject);
+  const counted = new Set(reservations.map((r) => r.subject));
+  return [
+    ...reservations.map((r) => ({
+      check: 'budget',
+      subject: r.subject,
+      violations: of(r.subject),
+      figures: reservationText(r),
+    })),
+    // What could not be counted at all (a DaemonSet, a Gateway whose proxy is unknown).
+    ...[...new Set(violations.map((v) => v.object))]
+      .filter((subject) => subject !== 'total' && !counted.has(subject))
+      .map((subject) => ({ check: 'budget', subject, violations: of(subject) })),
+    { check: 'budget', subject: 'total', violations: of('total'), figures: totalText(total) },
+  ];
 }

@@ -31,10 +31,14 @@ for (const overlay of overlays) {
   console.log(`ok    render        overlay ${overlay}: ${objects.length} objects`);
   passed++;
 
-  for (const outcome of checkOverlay(overlay, objects)) {
+  const outcomes = checkOverlay(overlay, objects);
+  // Subjects with figures (the budget's) are padded to one width, so the figures line up.
+  const width = Math.max(0, ...outcomes.filter((o) => o.figures).map((o) => o.subject.length));
+  for (const outcome of outcomes) {
     const check = outcome.check.padEnd(13);
     if (outcome.violations.length === 0) {
-      console.log(`ok    ${check} ${overlay} ${outcome.subject}`);
+      const figures = outcome.figures ? `${outcome.subject.padEnd(width)}  ${outcome.figures}` : '';
+      console.log(`ok    ${check} ${overlay} ${figures || outcome.subject}`);
       passed++;
       continue;
     }

@@ -10,7 +10,10 @@ export interface K8sObject {
 
 /** What a check found wrong, and exactly where. */
 export interface Violation {
-  /** Which check found it: schema, api, pod-security, project, namespace, selectors, contract. */
+  /**
+   * Which check found it: schema, api, pod-security, project, namespace, selectors, contract,
+   * budget.
+   */
   readonly check: string;
   /** `Kind/name` of the object at fault, or of the object the contract expected. */
   readonly object: string;

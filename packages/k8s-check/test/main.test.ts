@@ -40,6 +40,25 @@ describe('node src/main.ts', () => {
     expect(run.status).toBe(1);
   });
 
+  test('on the repository it prints the kind overlay’s requests against the laptop budget', () => {
+    const run = runMain(k8sDir);
+    expect(run.stdout).toMatch(
+      /^ok +budget +kind Deployment\/geo +2 × +100m +96Mi = +200m CPU +192Mi/m,
+    );
+    expect(run.stdout).toMatch(
+      /^ok +budget +kind total +\d+m of 2000m CPU, [\d.]+Mi of 3072Mi memory$/m,
+    );
+  });
+
+  test('when the kind overlay’s requests are over the budget it fails with the total', async () => {
+    const run = runMain(await aK8sDirWithKindOverlay('geo-over-budget'));
+    expect(run.stdout).toMatch(
+      /^FAIL +budget +kind total \d+m of 2000m CPU, \d+Mi of 3072Mi memory: over the budget in CPU$/m,
+    );
+    expect(run.stdout).toMatch(/^\d+ passed, 1 failed$/m);
+    expect(run.status).toBe(1);
+  });
+
   test('when an overlay does not render it says why and exits 1', async () => {
     const run = runMain(await aK8sDirWithKindOverlay('broken-kustomization'));
     expect(run.stdout).toMatch(/^FAIL +render +overlay kind: .*missing\.yaml/m);
