@@ -2,6 +2,8 @@
 // survival test performs every fault a target supports and asserts the cell it observed equals
 // the one here; the README's table is what that test printed.
 
+import type { Driver } from './targets/index.ts';
+
 export const FAULTS = [
   'kill one replica',
   'kill every replica',
@@ -96,4 +98,34 @@ export function survivalTable(
     return `| ${row.name} | ${row.quadrant} | ${cells.join(' | ')} |`;
   });
   return [header, rule, ...rows].join('\n');
+}
+
+/**
+ * Performs `fault` on `row`'s service through `driver`, as the survival test and the dashboard
+ * both do; resolves once every replica is ready again.
+ */
+export async function performFault(driver: Driver, row: SurvivalRow, fault: Fault): Promise<void> {
+  const { service } = row;
+  switch (fault) {
+    case 'kill one replica': {
+      const [replica] = await driver.waitForReplicas(service);
+      if (!replica) throw new Error(`${service} has no replica`);
+      await driver.killReplica(service, replica);
+      break;
+    }
+    case 'kill every replica':
+      for (const replica of await driver.waitForReplicas(service)) {
+        await driver.killReplica(service, replica);
+      }
+      break;
+    case 'roll out a new version':
+      await driver.rolloutRestart(service);
+      break;
+    case 'restart the store':
+      // A crash (SIGKILL), but for the persistent basket: a clean stop, on which Valkey flushes
+      // its append-only file (everysec could otherwise lose the last second, by design).
+      await driver.restartStore(service, { kill: row.variant !== 'persistent' });
+      break;
+  }
+  await driver.waitForReplicas(service);
 }

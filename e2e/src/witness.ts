@@ -223,3 +223,18 @@ const writers: Record<Service, (url: string, driver: Driver) => Promise<Witness>
 export function writeWitness(service: Service, url: string, driver: Driver): Promise<Witness> {
   return writers[service](url, driver);
 }
+
+/**
+ * What `witness` finds at `url` once a fault is over: a few tries until it is `expected`, since
+ * ready is not yet reachable through every hop, then the last look as the verdict.
+ */
+export function verdict(witness: Witness, url: string, expected: Cell): Promise<Observation> {
+  return until(
+    `the witness to find "${expected}"`,
+    async () => {
+      const seen = await witness.check(url);
+      return seen.cell === expected ? seen : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 1_000 },
+  ).catch(() => witness.check(url));
+}

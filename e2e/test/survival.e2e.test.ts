@@ -14,45 +14,18 @@ import {
   type Cell,
   FAULTS,
   type Fault,
+  performFault,
   SURVIVAL,
   type SurvivalRow,
   survivalTable,
 } from '../src/survival.ts';
 import { type Driver, selectTarget } from '../src/targets/index.ts';
-import { until } from '../src/wait.ts';
-import { writeWitness } from '../src/witness.ts';
+import { verdict, writeWitness } from '../src/witness.ts';
 
 const target = inject('target');
 const driver: Driver = selectTarget().driver(inject('targetState'));
 const root = new URL('../../', import.meta.url);
 const observed = new Map<string, Partial<Record<Fault, Cell | string>>>();
-/** Performs `fault` on `row`'s service; resolves once every replica is ready again. */
-async function perform(row: SurvivalRow, fault: Fault): Promise<void> {
-  const { service } = row;
-  switch (fault) {
-    case 'kill one replica': {
-      const [replica] = await driver.waitForReplicas(service);
-      if (!replica) throw new Error(`${service} has no replica`);
-      await driver.killReplica(service, replica);
-      break;
-    }
-    case 'kill every replica':
-      for (const replica of await driver.waitForReplicas(service)) {
-        await driver.killReplica(service, replica);
-      }
-      break;
-    case 'roll out a new version':
-      await driver.rolloutRestart(service);
-      break;
-    case 'restart the store':
-      // A crash (SIGKILL), but for the persistent basket: a clean stop, on which Valkey flushes
-      // its append-only file (everysec could otherwise lose the last second, by design).
-      await driver.restartStore(service, { kill: row.variant !== 'persistent' });
-      break;
-  }
-  await driver.waitForReplicas(service);
-}
-
 /** Why this cell cannot run here, if it cannot. */
 function cannot(row: SurvivalRow, fault: Fault): string | undefined {
   const service = driver.unsupported(row.service, 'service');
@@ -154,17 +127,9 @@ describe(`the survival matrix on the ${target} target`, () => {
           // Through the load balancer, as users reach it: a dead replica leaves its rotation.
           const url = await driver.balancedUrl(row.service);
           const witness = await writeWitness(row.service, url, driver);
-          await Promise.all([perform(row, fault), witness.during?.()]);
+          await Promise.all([performFault(driver, row, fault), witness.during?.()]);
           const after = await driver.balancedUrl(row.service);
-          // Ready is not yet reachable through every hop: a few tries before a verdict.
-          const cell = await until(
-            `${row.name} after "${fault}"`,
-            async () => {
-              const { cell } = await witness.check(after);
-              return cell === row.expected[fault] ? cell : undefined;
-            },
-            { timeoutMs: 30_000, intervalMs: 1_000 },
-          ).catch(async () => (await witness.check(after)).cell);
+          const { cell } = await verdict(witness, after, row.expected[fault]);
           observed.set(row.name, { ...observed.get(row.name), [fault]: cell });
           expect(cell).toBe(row.expected[fault]);
         });

@@ -8,13 +8,13 @@ import {
   type Cell,
   FAULTS,
   type Fault,
+  performFault,
   SURVIVAL,
   type SurvivalRow,
   survivalTable,
 } from '../../../e2e/src/survival.ts';
 import type { Driver, StoreVariant } from '../../../e2e/src/targets/index.ts';
-import { until } from '../../../e2e/src/wait.ts';
-import { type Observation, type Witness, writeWitness } from '../../../e2e/src/witness.ts';
+import { type Observation, verdict, type Witness, writeWitness } from '../../../e2e/src/witness.ts';
 import type { Window } from '../../../scripts/load-stats.ts';
 
 export interface ReplicaView {
@@ -226,7 +226,7 @@ export function createBoard(options: BoardOptions) {
   }
 
   /** Performs `fault` on `row`'s service, as the survival test does; resolves after the check. */
-  async function performFault(row: SurvivalRow, fault: Fault, run: FaultRun): Promise<void> {
+  async function runFault(row: SurvivalRow, fault: Fault, run: FaultRun): Promise<void> {
     const { service } = row;
     const step = (text: string) => {
       run.step = text;
@@ -248,43 +248,13 @@ export function createBoard(options: BoardOptions) {
     run.before = await current.check(await driver.balancedUrl(service));
     step(fault);
     const during = current.during?.();
-    switch (fault) {
-      case 'kill one replica': {
-        const [replica] = await driver.waitForReplicas(service);
-        if (!replica) throw new Error(`${service} has no replica`);
-        await driver.killReplica(service, replica);
-        break;
-      }
-      case 'kill every replica':
-        for (const replica of await driver.waitForReplicas(service)) {
-          await driver.killReplica(service, replica);
-        }
-        break;
-      case 'roll out a new version':
-        await driver.rolloutRestart(service);
-        break;
-      case 'restart the store':
-        // As the survival test: a crash, but for the persistent basket a clean stop.
-        await driver.restartStore(service, { kill: row.variant !== 'persistent' });
-        break;
-    }
-    step('waiting for every replica to be ready');
-    await driver.waitForReplicas(service);
+    await performFault(driver, row, fault);
     await during;
     step('asking the witness what is left');
     const after = await driver.balancedUrl(service);
-    const witnessed = current;
-    const expected = row.expected[fault];
-    run.after = await until(
-      `${row.name} after "${fault}"`,
-      async () => {
-        const seen = await witnessed.check(after);
-        return seen.cell === expected ? seen : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 1_000 },
-    ).catch(() => witnessed.check(after));
+    run.after = await verdict(current, after, row.expected[fault]);
     run.cell = run.after.cell;
-    run.asExpected = run.cell === expected;
+    run.asExpected = run.cell === row.expected[fault];
     observed.set(row.name, { ...observed.get(row.name), [fault]: run.cell });
   }
 
@@ -354,7 +324,7 @@ export function createBoard(options: BoardOptions) {
       };
       rowView.last = run;
       publish();
-      const done = performFault(row, known.fault, run)
+      const done = runFault(row, known.fault, run)
         .then(() => {
           run.state = 'done';
         })
